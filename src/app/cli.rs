@@ -1,0 +1,138 @@
+//! The command line (DESIGN §7): clap definitions and the dispatch to commands. Exit
+//! status: 0 success, 2 bad input (unreadable file, no provenance, bad arguments),
+//! 1 anything else (for instance a failed write).
+
+use crate::app::commands;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+/// Whole-system provenance in CamFlow's model, explored from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "provscope", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Count a trace's elements by type, dangling edges and skipped lines.
+    Stats {
+        /// Trace files (W3C PROV-JSON or SPADE JSON, plain/gzip/zstd); '-' is stdin.
+        #[arg(required = true)]
+        traces: Vec<String>,
+        /// Print the counts as one JSON object (a stable contract, see README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite a trace in CamFlow's W3C or SPADE layout.
+    Convert {
+        /// Trace file; '-' is stdin.
+        trace: String,
+        /// Output format.
+        #[arg(long, value_enum)]
+        to: OutputFormat,
+        /// Output file; '-' is stdout.
+        #[arg(short, long)]
+        output: String,
+    },
+    /// Measure provscope (see README: Benchmarks).
+    Bench {
+        /// Which benchmark.
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
+}
+
+/// Formats `convert` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// W3C PROV-JSON, one document per line, as camflowd writes it.
+    W3c,
+    /// SPADE JSON, one element per line, as camflowd writes it.
+    Spade,
+}
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Load speed and memory: provscope's reader into the graph beside a bare serde_json
+    /// parse of the same bytes.
+    Load {
+        /// Trace file (plain text; it is read into memory first).
+        trace: String,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a large trace from a real sample by repeating it with rewritten
+    /// identifiers, so that every copy's elements stay distinct.
+    GenTrace {
+        /// The sample to repeat.
+        #[arg(long)]
+        from: String,
+        /// Target size, e.g. 200M or 1G.
+        #[arg(long)]
+        size: String,
+        /// Output file.
+        #[arg(short, long)]
+        output: String,
+    },
+}
+
+/// Parses arguments, runs the command, maps the outcome to an exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Stats { traces, json } => commands::stats::run(&traces, json),
+        Command::Convert { trace, to, output } => commands::convert::run(&trace, to, &output),
+        Command::Bench { which } => match which {
+            BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
+            BenchCommand::GenTrace { from, size, output } => {
+                commands::gen_trace::run(&from, &size, &output)
+            }
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "provscope: {}",
+                crate::text::sanitize(&format!("{:#}", e.error))
+            );
+            ExitCode::from(e.status)
+        }
+    }
+}
+
+/// An error with the exit status it should produce.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong.
+    pub error: anyhow::Error,
+    /// Process exit status.
+    pub status: u8,
+}
+
+impl Failure {
+    /// Bad input: status 2.
+    pub fn input(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            error: error.into(),
+            status: 2,
+        }
+    }
+
+    /// Anything else: status 1.
+    pub fn other(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            error: error.into(),
+            status: 1,
+        }
+    }
+}
+
+/// Result of a command.
+pub type CommandResult = Result<(), Failure>;

@@ -1,0 +1,57 @@
+//! One module per command line command; each reads its inputs, runs, and prints.
+
+pub mod bench_load;
+pub mod convert;
+pub mod gen_trace;
+pub mod stats;
+
+use crate::app::cli::Failure;
+use crate::capture::CaptureError;
+use crate::capture::camflow::{LoadReport, ReaderOptions, load_traces};
+use crate::graph::ProvGraph;
+
+/// Loads traces into one graph, printing each skipped line's warning to stderr.
+pub fn load_or_fail(paths: &[String]) -> Result<(ProvGraph, LoadReport), Failure> {
+    let mut graph = ProvGraph::new();
+    let reports =
+        load_traces(paths, &ReaderOptions::default(), &mut graph).map_err(|e| match e {
+            CaptureError::Write { .. } => Failure::other(e),
+            _ => Failure::input(e),
+        })?;
+    let mut total = LoadReport::default();
+    for (path, report) in paths.iter().zip(&reports) {
+        warn_problems(path, report);
+        total.absorb(report);
+    }
+    Ok((graph, total))
+}
+
+/// How many problems are printed per trace; the rest are summed up.
+const PRINTED_PROBLEMS: usize = 10;
+
+fn warn_problems(path: &str, report: &LoadReport) {
+    let p = &report.problems;
+    let path = crate::text::sanitize(path);
+    for problem in p.kept.iter().take(PRINTED_PROBLEMS) {
+        eprintln!(
+            "provscope: warning: {path}: line {}: {}",
+            problem.line,
+            crate::text::sanitize_capped(&problem.reason, 200)
+        );
+    }
+    let shown = p.kept.len().min(PRINTED_PROBLEMS) as u64;
+    if p.total() > shown {
+        eprintln!(
+            "provscope: warning: {path}: {} more problem(s) not shown ({} line(s) skipped, {} element(s) skipped in all)",
+            p.total() - shown,
+            p.skipped_lines,
+            p.skipped_elements
+        );
+    }
+    if report.repaired_lines > 0 {
+        eprintln!(
+            "provscope: warning: {path}: {} line(s) held raw control characters or invalid UTF-8 and were repaired",
+            report.repaired_lines
+        );
+    }
+}

@@ -1,0 +1,274 @@
+//! Ingest: turning reader records into vertices and edges. Traces are incomplete by
+//! nature, so everything is accepted: an edge may come before its ends (a placeholder
+//! vertex stands in until the definition arrives), ends may never come (the edge stays,
+//! counted as dangling), and repeated vertices or edges merge into the first copy.
+
+use crate::graph::family::Family;
+use crate::graph::identifier::ElementKey;
+use crate::graph::intern::{PairId, Sym};
+use crate::graph::model::{Attr, Category, EdgeRecord, NodeRecord, ProvClass};
+use crate::graph::store::{
+    Edge, EdgeId, Node, NodeId, Object, ObjectId, ObjectKey, Origin, ProvGraph,
+};
+use crate::graph::value;
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use std::hash::BuildHasher;
+
+/// Object of a vertex between its insertion and its definition.
+const NO_OBJECT: ObjectId = ObjectId(u32::MAX);
+
+/// Type name given to a vertex known only as the end of an edge.
+pub const UNKNOWN_KIND: &str = "unknown";
+
+impl ProvGraph {
+    /// Adds (or merges) a vertex the trace defines.
+    pub fn add_node(&mut self, rec: &NodeRecord<'_>) -> NodeId {
+        let key = ElementKey::parse(&rec.key);
+        let attrs = self.intern_attrs(&rec.attrs);
+        let kind = self.kinds.intern(&rec.kind);
+        if let Some(id) = self.find_node(&key) {
+            match self.graph[id].origin {
+                Origin::Referenced => self.define(id, rec.class, kind, attrs),
+                Origin::Defined | Origin::Derived => {
+                    self.merged_nodes += 1;
+                    self.merge_node_attrs(id, &attrs);
+                }
+            }
+            return id;
+        }
+        // Inserted without an object: `define` files it under its real one.
+        let id = self.insert_node(key, rec.class, kind, Origin::Defined);
+        self.define(id, rec.class, kind, attrs);
+        id
+    }
+
+    /// Adds (or merges) a relation. Ends the trace has not defined become placeholders.
+    pub fn add_edge(&mut self, rec: &EdgeRecord<'_>) -> EdgeId {
+        let key = ElementKey::parse(&rec.key);
+        let attrs = self.intern_attrs(&rec.attrs);
+        if let Some(id) = self.find_edge(&key) {
+            self.merged_edges += 1;
+            let merged = merge_lists(&self.attrs_of_edge(id), &attrs, self);
+            self.graph[id].attrs = merged;
+            return id;
+        }
+        let (snd_class, rcv_class) = end_classes(rec.category);
+        let sender = self.end_vertex(&rec.sender, snd_class, rec.sender_kind.as_deref());
+        let receiver = self.end_vertex(&rec.receiver, rcv_class, rec.receiver_kind.as_deref());
+        let relation_id = self
+            .attr_in(&attrs, "cf:id")
+            .and_then(value::json_u64)
+            .unwrap_or(u64::MAX);
+        let edge = Edge {
+            key,
+            kind: self.kinds.intern(&rec.kind),
+            category: rec.category,
+            family: Family::of(&rec.kind),
+            attrs,
+            relation_id,
+            arrival: self.edge_arrivals,
+            derived: false,
+        };
+        self.edge_arrivals += 1;
+        let id = self.graph.add_edge(sender, receiver, edge);
+        self.index_edge(id);
+        self.link_agents_across(id);
+        id
+    }
+
+    fn intern_attrs(&mut self, attrs: &[Attr<'_>]) -> Box<[PairId]> {
+        attrs.iter().map(|(k, v)| self.attrs.intern(k, v)).collect()
+    }
+
+    fn attrs_of_edge(&self, id: EdgeId) -> Box<[PairId]> {
+        self.graph[id].attrs.clone()
+    }
+
+    fn merge_node_attrs(&mut self, id: NodeId, extra: &[PairId]) {
+        let current = self.graph[id].attrs.clone();
+        self.graph[id].attrs = merge_lists(&current, extra, self);
+    }
+
+    /// The vertex for an edge end, made as a placeholder when unknown.
+    fn end_vertex(&mut self, text: &str, class: ProvClass, hint: Option<&str>) -> NodeId {
+        let key = ElementKey::parse(text);
+        if let Some(id) = self.find_node(&key) {
+            return id;
+        }
+        let kind = self.kinds.intern(hint.unwrap_or(UNKNOWN_KIND));
+        let class = hint
+            .and_then(crate::graph::model::class_of_kind)
+            .unwrap_or(class);
+        self.insert_node(key, class, kind, Origin::Referenced)
+    }
+
+    pub(crate) fn insert_node(
+        &mut self,
+        key: ElementKey,
+        class: ProvClass,
+        kind: Sym,
+        origin: Origin,
+    ) -> NodeId {
+        let next = u32::try_from(self.graph.node_count()).unwrap_or(u32::MAX);
+        let object = if origin == Origin::Defined {
+            NO_OBJECT
+        } else {
+            self.object_for(ObjectKey::Single(next), kind)
+        };
+        let node = Node {
+            key,
+            class,
+            kind,
+            version: 0,
+            object,
+            attrs: Box::new([]),
+            origin,
+            arrival: self.node_arrivals,
+        };
+        self.node_arrivals += 1;
+        let id = self.graph.add_node(node);
+        if object != NO_OBJECT {
+            self.objects[object.0 as usize].versions.push(id);
+        }
+        let hash = self.hasher.hash_one(&self.graph[id].key);
+        let (graph, hasher) = (&self.graph, &self.hasher);
+        self.node_index
+            .insert_unique(hash, id.index() as u32, |&i| {
+                hasher.hash_one(&graph[NodeIndex::new(i as usize)].key)
+            });
+        id
+    }
+
+    fn index_edge(&mut self, id: EdgeId) {
+        let hash = self.hasher.hash_one(&self.graph[id].key);
+        let (graph, hasher) = (&self.graph, &self.hasher);
+        self.edge_index
+            .insert_unique(hash, id.index() as u32, |&i| {
+                hasher.hash_one(&graph[EdgeIndex::new(i as usize)].key)
+            });
+    }
+
+    /// Turns a placeholder into a defined vertex and files it under its object.
+    fn define(&mut self, id: NodeId, class: ProvClass, kind: Sym, attrs: Box<[PairId]>) {
+        let version = self
+            .attr_in(&attrs, "cf:version")
+            .and_then(value::json_u64)
+            .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+            .or_else(|| self.graph[id].key.fields().map(|f| f.version))
+            .unwrap_or(0);
+        let object_key = self.object_key(id, kind, &attrs);
+        {
+            let n = &mut self.graph[id];
+            n.class = class;
+            n.kind = kind;
+            n.version = version;
+            n.attrs = attrs;
+            n.origin = Origin::Defined;
+        }
+        let old = self.graph[id].object;
+        let new = self.object_for(object_key, kind);
+        if new != old {
+            if old != NO_OBJECT {
+                self.objects[old.0 as usize].versions.retain(|&v| v != id);
+            }
+            self.graph[id].object = new;
+            let graph = &self.graph;
+            let versions = &mut self.objects[new.0 as usize].versions;
+            let at = versions.partition_point(|&v| graph[v].version <= version);
+            versions.insert(at, id);
+        }
+        self.link_agents_of(id);
+    }
+
+    /// CamFlow's object identity (type, id, boot_id, machine_id), taken from the
+    /// attributes when present (they are what every release writes) and from the
+    /// identifier bytes otherwise. Packets are their own objects: their `cf:id` is an IP id.
+    fn object_key(&self, id: NodeId, kind: Sym, attrs: &[PairId]) -> ObjectKey {
+        let single = ObjectKey::Single(id.index() as u32);
+        if self.kinds.get(kind) == "packet" {
+            return single;
+        }
+        let fields = self.graph[id].key.fields();
+        let num = |name: &str| self.attr_in(attrs, name).and_then(value::json_u64);
+        let Some(object_id) = num("cf:id").or(fields.map(|f| f.id)) else {
+            return single;
+        };
+        let as_u32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        ObjectKey::Camflow {
+            kind,
+            id: object_id,
+            boot_id: num("cf:boot_id")
+                .map(as_u32)
+                .or(fields.map(|f| f.boot_id))
+                .unwrap_or(0),
+            machine_id: num("cf:machine_id")
+                .map(as_u32)
+                .or(fields.map(|f| f.machine_id))
+                .unwrap_or(0),
+        }
+    }
+
+    fn object_for(&mut self, key: ObjectKey, kind: Sym) -> ObjectId {
+        if let Some(&i) = self.object_index.get(&key) {
+            return ObjectId(i);
+        }
+        let i = u32::try_from(self.objects.len()).unwrap_or(u32::MAX);
+        let (id, boot_id, machine_id) = match key {
+            ObjectKey::Camflow {
+                id,
+                boot_id,
+                machine_id,
+                ..
+            } => (id, boot_id, machine_id),
+            ObjectKey::Single(n) => (u64::from(n), 0, 0),
+        };
+        self.objects.push(Object {
+            kind,
+            id,
+            boot_id,
+            machine_id,
+            versions: Vec::new(),
+        });
+        // Single objects are never looked up again by key, so they stay out of the index.
+        if matches!(key, ObjectKey::Camflow { .. }) {
+            self.object_index.insert(key, i);
+        }
+        ObjectId(i)
+    }
+}
+
+/// The classes of an edge's ends that its category implies, as (sender, receiver).
+fn end_classes(category: Category) -> (ProvClass, ProvClass) {
+    use ProvClass::{Activity, Agent, Entity};
+    match category {
+        Category::Used => (Entity, Activity),
+        Category::WasGeneratedBy => (Activity, Entity),
+        Category::WasInformedBy => (Activity, Activity),
+        Category::WasDerivedFrom => (Entity, Entity),
+        Category::WasAssociatedWith => (Agent, Activity),
+        Category::WasInfluencedBy => (Activity, Agent),
+        Category::WasAttributedTo => (Agent, Entity),
+    }
+}
+
+impl crate::graph::model::RecordSink for ProvGraph {
+    fn node(&mut self, rec: NodeRecord<'_>) {
+        self.add_node(&rec);
+    }
+    fn edge(&mut self, rec: EdgeRecord<'_>) {
+        self.add_edge(&rec);
+    }
+}
+
+/// `current` plus the pairs of `extra` whose attribute names `current` lacks: a repeated
+/// element adds what it newly says and never overwrites what was already read.
+fn merge_lists(current: &[PairId], extra: &[PairId], g: &ProvGraph) -> Box<[PairId]> {
+    let mut out = current.to_vec();
+    for &p in extra {
+        let name = g.attrs.name_sym(p);
+        if !out.iter().any(|&q| g.attrs.name_sym(q) == name) {
+            out.push(p);
+        }
+    }
+    out.into_boxed_slice()
+}

@@ -1,0 +1,60 @@
+//! Counts over the graph for `provscope stats` and the stats view: elements the trace
+//! defines, by type, dangling edges and derived agents. Derived elements are kept out of
+//! the trace counts so that the numbers describe the input.
+
+use crate::graph::store::{Origin, ProvGraph};
+use std::collections::BTreeMap;
+
+/// Counts of what a trace holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GraphCounts {
+    /// Distinct vertices the trace defines.
+    pub nodes: u64,
+    /// Distinct relations in the trace.
+    pub edges: u64,
+    /// Defined vertices by CamFlow type name.
+    pub node_types: BTreeMap<String, u64>,
+    /// Relations by CamFlow type name.
+    pub edge_types: BTreeMap<String, u64>,
+    /// Relations with at least one end the trace never defines.
+    pub dangling_edges: u64,
+    /// Ends that are named by relations but never defined.
+    pub dangling_ends: u64,
+    /// User and group agents derived from uid/gid.
+    pub derived_agents: u64,
+}
+
+impl ProvGraph {
+    /// Counts the trace's elements.
+    pub fn counts(&self) -> GraphCounts {
+        let mut c = GraphCounts::default();
+        for n in self.node_ids() {
+            match self.node(n).origin {
+                Origin::Defined => {
+                    c.nodes += 1;
+                    *c.node_types
+                        .entry(self.node_kind(n).to_string())
+                        .or_default() += 1;
+                }
+                Origin::Referenced => c.dangling_ends += 1,
+                Origin::Derived => c.derived_agents += 1,
+            }
+        }
+        for e in self.edge_ids() {
+            if self.edge(e).derived {
+                continue;
+            }
+            c.edges += 1;
+            *c.edge_types
+                .entry(self.edge_kind(e).to_string())
+                .or_default() += 1;
+            let (a, b) = self.endpoints(e);
+            if self.node(a).origin == Origin::Referenced
+                || self.node(b).origin == Origin::Referenced
+            {
+                c.dangling_edges += 1;
+            }
+        }
+        c
+    }
+}

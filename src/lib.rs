@@ -1,0 +1,7 @@
+//! provscope: whole-system provenance in CamFlow's model, read from CamFlow traces or
+//! captured with eBPF, explored in a terminal. See DESIGN.md for the architecture.
+
+pub mod app;
+pub mod capture;
+pub mod graph;
+pub mod text;

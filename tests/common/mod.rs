@@ -1,0 +1,72 @@
+//! Helpers shared by the integration tests: where the real CamFlow samples are, and
+//! running the real `provscope` binary.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// The shared CamFlow samples (`../shared/camflow-samples`, or `PROVSCOPE_SAMPLES`).
+/// Missing samples fail the test: they are the ground truth, never optional.
+pub fn samples_dir() -> PathBuf {
+    let dir = std::env::var_os("PROVSCOPE_SAMPLES").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/camflow-samples"),
+        PathBuf::from,
+    );
+    assert!(
+        dir.is_dir(),
+        "CamFlow samples not found at {} (set PROVSCOPE_SAMPLES)",
+        dir.display()
+    );
+    dir
+}
+
+/// One sample by file name.
+pub fn sample(name: &str) -> String {
+    let p = samples_dir().join(name);
+    assert!(p.is_file(), "missing sample {}", p.display());
+    p.to_string_lossy().into_owned()
+}
+
+/// The three real trace samples.
+pub const V017: &str = "camflow-v0.1.7_w3c_single-doc_socket.json";
+/// CamFlow 0.5.0 W3C JSON Lines.
+pub const V050: &str = "camflow-v0.5.0_w3c_jsonl_wget.log";
+/// CamFlow 0.8.0 SPADE JSON.
+pub const V080: &str = "camflow-v0.8.0_spade-json_android-write-file.log";
+
+/// Runs the real binary with `args`, feeding `stdin`.
+pub fn provscope(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_provscope"));
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn provscope");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().expect("stdin");
+        let data = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        });
+    }
+    child.wait_with_output().expect("wait provscope")
+}
+
+/// `provscope stats --json` of some traces, parsed.
+pub fn stats_json(traces: &[&str]) -> serde_json::Value {
+    let mut args = vec!["stats", "--json"];
+    args.extend_from_slice(traces);
+    let out = provscope(&args, None);
+    assert!(
+        out.status.success(),
+        "stats failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stats --json prints JSON")
+}
