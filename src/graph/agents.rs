@@ -5,6 +5,7 @@
 //! task whose process_memory (reached by a shared_read/shared_write edge) carries it.
 //! Derived elements are never counted as trace elements and never written out.
 
+use crate::graph::attr_lists::AttrList;
 use crate::graph::family::Family;
 use crate::graph::identifier::ElementKey;
 use crate::graph::model::{Category, ProvClass};
@@ -120,12 +121,9 @@ impl ProvGraph {
                     kind: self.kinds.intern(kind.link()),
                     category: Category::WasAssociatedWith,
                     family: Family::Other,
-                    attrs: Box::new([]),
-                    relation_id: u64::MAX,
-                    arrival: self.edge_arrivals,
+                    attrs: AttrList::default(),
                     derived: true,
                 };
-                self.edge_arrivals += 1;
                 self.graph.add_edge(agent, task, edge);
             }
         }
@@ -151,7 +149,7 @@ impl ProvGraph {
             self.attrs
                 .intern("cf:machine_id", &value::quote(&format!("cf:{machine}"))),
         ];
-        self.graph[id].attrs = Box::new(attrs);
+        self.graph[id].attrs = self.lists.push(attrs);
         id
     }
 

@@ -3,6 +3,7 @@
 //! vertex stands in until the definition arrives), ends may never come (the edge stays,
 //! counted as dangling), and repeated vertices or edges merge into the first copy.
 
+use crate::graph::attr_lists::AttrList;
 use crate::graph::family::Family;
 use crate::graph::identifier::ElementKey;
 use crate::graph::intern::{PairId, Sym};
@@ -31,7 +32,7 @@ impl ProvGraph {
                 Origin::Referenced => self.define(id, rec.class, kind, attrs),
                 Origin::Defined | Origin::Derived => {
                     self.merged_nodes += 1;
-                    self.merge_node_attrs(id, &attrs);
+                    self.merge_node_attrs(id, attrs);
                 }
             }
             return id;
@@ -48,45 +49,54 @@ impl ProvGraph {
         let attrs = self.intern_attrs(&rec.attrs);
         if let Some(id) = self.find_edge(&key) {
             self.merged_edges += 1;
-            let merged = merge_lists(&self.attrs_of_edge(id), &attrs, self);
-            self.graph[id].attrs = merged;
+            self.graph[id].attrs = self.merge_lists(self.graph[id].attrs, attrs);
             return id;
         }
         let (snd_class, rcv_class) = end_classes(rec.category);
         let sender = self.end_vertex(&rec.sender, snd_class, rec.sender_kind.as_deref());
         let receiver = self.end_vertex(&rec.receiver, rcv_class, rec.receiver_kind.as_deref());
-        let relation_id = self
-            .attr_in(&attrs, "cf:id")
-            .and_then(value::json_u64)
-            .unwrap_or(u64::MAX);
         let edge = Edge {
             key,
             kind: self.kinds.intern(&rec.kind),
             category: rec.category,
             family: Family::of(&rec.kind),
             attrs,
-            relation_id,
-            arrival: self.edge_arrivals,
             derived: false,
         };
-        self.edge_arrivals += 1;
         let id = self.graph.add_edge(sender, receiver, edge);
         self.index_edge(id);
         self.link_agents_across(id);
         id
     }
 
-    fn intern_attrs(&mut self, attrs: &[Attr<'_>]) -> Box<[PairId]> {
-        attrs.iter().map(|(k, v)| self.attrs.intern(k, v)).collect()
+    fn intern_attrs(&mut self, attrs: &[Attr<'_>]) -> AttrList {
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        ids.extend(attrs.iter().map(|(k, v)| self.attrs.intern(k, v)));
+        let list = self.lists.push(ids.iter().copied());
+        self.scratch = ids;
+        list
     }
 
-    fn attrs_of_edge(&self, id: EdgeId) -> Box<[PairId]> {
-        self.graph[id].attrs.clone()
+    fn merge_node_attrs(&mut self, id: NodeId, extra: AttrList) {
+        self.graph[id].attrs = self.merge_lists(self.graph[id].attrs, extra);
     }
 
-    fn merge_node_attrs(&mut self, id: NodeId, extra: &[PairId]) {
-        let current = self.graph[id].attrs.clone();
-        self.graph[id].attrs = merge_lists(&current, extra, self);
+    /// `current` plus the pairs of `extra` whose attribute names `current` lacks: a
+    /// repeated element adds what it newly says and never overwrites what was read.
+    fn merge_lists(&mut self, current: AttrList, extra: AttrList) -> AttrList {
+        let mut out: Vec<PairId> = self.lists.iter(current).collect();
+        let before = out.len();
+        for p in self.lists.iter(extra) {
+            let name = self.attrs.name_sym(p);
+            if !out.iter().any(|&q| self.attrs.name_sym(q) == name) {
+                out.push(p);
+            }
+        }
+        if out.len() == before {
+            return current;
+        }
+        self.lists.push(out)
     }
 
     /// The vertex for an edge end, made as a placeholder when unknown.
@@ -121,11 +131,9 @@ impl ProvGraph {
             kind,
             version: 0,
             object,
-            attrs: Box::new([]),
+            attrs: AttrList::default(),
             origin,
-            arrival: self.node_arrivals,
         };
-        self.node_arrivals += 1;
         let id = self.graph.add_node(node);
         if object != NO_OBJECT {
             self.objects[object.0 as usize].versions.push(id);
@@ -149,14 +157,14 @@ impl ProvGraph {
     }
 
     /// Turns a placeholder into a defined vertex and files it under its object.
-    fn define(&mut self, id: NodeId, class: ProvClass, kind: Sym, attrs: Box<[PairId]>) {
+    fn define(&mut self, id: NodeId, class: ProvClass, kind: Sym, attrs: AttrList) {
         let version = self
-            .attr_in(&attrs, "cf:version")
+            .attr_in(attrs, "cf:version")
             .and_then(value::json_u64)
             .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
             .or_else(|| self.graph[id].key.fields().map(|f| f.version))
             .unwrap_or(0);
-        let object_key = self.object_key(id, kind, &attrs);
+        let object_key = self.object_key(id, kind, attrs);
         {
             let n = &mut self.graph[id];
             n.class = class;
@@ -183,7 +191,7 @@ impl ProvGraph {
     /// CamFlow's object identity (type, id, boot_id, machine_id), taken from the
     /// attributes when present (they are what every release writes) and from the
     /// identifier bytes otherwise. Packets are their own objects: their `cf:id` is an IP id.
-    fn object_key(&self, id: NodeId, kind: Sym, attrs: &[PairId]) -> ObjectKey {
+    fn object_key(&self, id: NodeId, kind: Sym, attrs: AttrList) -> ObjectKey {
         let single = ObjectKey::Single(id.index() as u32);
         if self.kinds.get(kind) == "packet" {
             return single;
@@ -258,17 +266,4 @@ impl crate::graph::model::RecordSink for ProvGraph {
     fn edge(&mut self, rec: EdgeRecord<'_>) {
         self.add_edge(&rec);
     }
-}
-
-/// `current` plus the pairs of `extra` whose attribute names `current` lacks: a repeated
-/// element adds what it newly says and never overwrites what was already read.
-fn merge_lists(current: &[PairId], extra: &[PairId], g: &ProvGraph) -> Box<[PairId]> {
-    let mut out = current.to_vec();
-    for &p in extra {
-        let name = g.attrs.name_sym(p);
-        if !out.iter().any(|&q| g.attrs.name_sym(q) == name) {
-            out.push(p);
-        }
-    }
-    out.into_boxed_slice()
 }

@@ -3,6 +3,7 @@
 //! draws and never does I/O.
 
 pub mod agents;
+pub mod attr_lists;
 pub mod family;
 pub mod identifier;
 pub mod ingest;

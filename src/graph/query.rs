@@ -21,10 +21,14 @@ impl ProvGraph {
         out
     }
 
-    /// The order of an edge in the trace: relation id, then arrival.
-    pub fn order_key(&self, e: EdgeId) -> (u64, u64) {
-        let edge = self.edge(e);
-        (edge.relation_id, edge.arrival)
+    /// The order of an edge in the trace: relation `cf:id` (a per-boot sequence), then
+    /// arrival. Edges without an id sort after those with one.
+    pub fn order_key(&self, e: EdgeId) -> (u64, usize) {
+        let id = self
+            .edge_attr(e, "cf:id")
+            .and_then(value::json_u64)
+            .unwrap_or(u64::MAX);
+        (id, e.index())
     }
 
     /// Every version of the object `id` belongs to, oldest first.

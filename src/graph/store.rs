@@ -3,9 +3,10 @@
 //! (an object's versions in order), and the interned strings and attributes.
 //! Elements are never removed, so plain `Graph` indices stay stable.
 
+use crate::graph::attr_lists::{AttrList, AttrLists};
 use crate::graph::family::Family;
 use crate::graph::identifier::ElementKey;
-use crate::graph::intern::{AttrTable, PairId, Sym, Symbols};
+use crate::graph::intern::{AttrTable, Sym, Symbols};
 use crate::graph::model::{Category, ProvClass};
 use crate::graph::value;
 use foldhash::fast::FixedState;
@@ -49,11 +50,9 @@ pub struct Node {
     /// The object this vertex is a version of.
     pub object: ObjectId,
     /// Attributes in input order.
-    pub attrs: Box<[PairId]>,
+    pub attrs: AttrList,
     /// Defined, dangling, or derived.
     pub origin: Origin,
-    /// Arrival order among vertices.
-    pub arrival: u64,
 }
 
 /// An edge: one CamFlow relation, pointing the way information flows.
@@ -68,11 +67,7 @@ pub struct Edge {
     /// Edge family for the UI.
     pub family: Family,
     /// Attributes in input order, endpoints excluded.
-    pub attrs: Box<[PairId]>,
-    /// Relation `cf:id` (per-boot sequence), the first ordering key; `u64::MAX` if absent.
-    pub relation_id: u64,
-    /// Arrival order among edges, the last ordering key.
-    pub arrival: u64,
+    pub attrs: AttrList,
     /// True for edges provscope made (agent links), never in the trace.
     pub derived: bool,
 }
@@ -111,16 +106,18 @@ pub struct ProvGraph {
     pub kinds: Symbols,
     /// Interned attributes.
     pub attrs: AttrTable,
+    /// Every element's attribute list.
+    pub lists: AttrLists,
     pub(crate) node_index: HashTable<u32>,
     pub(crate) edge_index: HashTable<u32>,
     pub(crate) objects: Vec<Object>,
     pub(crate) object_index: HashMap<ObjectKey, u32>,
     pub(crate) agent_links: HashSet<(u32, u32)>,
     pub(crate) hasher: FixedState,
-    pub(crate) node_arrivals: u64,
-    pub(crate) edge_arrivals: u64,
     pub(crate) merged_nodes: u64,
     pub(crate) merged_edges: u64,
+    /// Reused buffer for interning one element's attributes.
+    pub(crate) scratch: Vec<crate::graph::intern::PairId>,
 }
 
 impl Default for ProvGraph {
@@ -129,16 +126,16 @@ impl Default for ProvGraph {
             graph: Graph::default(),
             kinds: Symbols::default(),
             attrs: AttrTable::default(),
+            lists: AttrLists::default(),
             node_index: HashTable::new(),
             edge_index: HashTable::new(),
             objects: Vec::new(),
             object_index: HashMap::new(),
             agent_links: HashSet::new(),
             hasher: FixedState::default(),
-            node_arrivals: 0,
-            edge_arrivals: 0,
             merged_nodes: 0,
             merged_edges: 0,
+            scratch: Vec::new(),
         }
     }
 }
@@ -237,17 +234,17 @@ impl ProvGraph {
     }
 
     /// The JSON text of attribute `name` on a list, if present.
-    pub fn attr_in<'a>(&'a self, attrs: &[PairId], name: &str) -> Option<&'a str> {
+    pub fn attr_in(&self, attrs: AttrList, name: &str) -> Option<&str> {
         let sym = self.attrs.names.lookup(name)?;
-        attrs
-            .iter()
-            .find(|&&p| self.attrs.name_sym(p) == sym)
-            .map(|&p| self.attrs.value_json(p))
+        self.lists
+            .iter(attrs)
+            .find(|&p| self.attrs.name_sym(p) == sym)
+            .map(|p| self.attrs.value_json(p))
     }
 
     /// The JSON text of a vertex attribute.
     pub fn node_attr(&self, id: NodeId, name: &str) -> Option<&str> {
-        self.attr_in(&self.graph[id].attrs, name)
+        self.attr_in(self.graph[id].attrs, name)
     }
 
     /// A vertex attribute as readable text (strings unquoted).
@@ -257,17 +254,14 @@ impl ProvGraph {
 
     /// The JSON text of an edge attribute.
     pub fn edge_attr(&self, id: EdgeId, name: &str) -> Option<&str> {
-        self.attr_in(&self.graph[id].attrs, name)
+        self.attr_in(self.graph[id].attrs, name)
     }
 
     /// Every (name, JSON text) attribute of a list, in input order.
-    pub fn attr_pairs<'a>(
-        &'a self,
-        attrs: &'a [PairId],
-    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        attrs
-            .iter()
-            .map(|&p| (self.attrs.name(p), self.attrs.value_json(p)))
+    pub fn attr_pairs(&self, attrs: AttrList) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.lists
+            .iter(attrs)
+            .map(|p| (self.attrs.name(p), self.attrs.value_json(p)))
     }
 
     /// Edges touching a vertex in one direction (`Outgoing`: the vertex is the sender).
@@ -288,16 +282,8 @@ impl ProvGraph {
 
     /// Rough heap bytes held by the graph and its indexes (for the load benchmark).
     pub fn heap_bytes(&self) -> usize {
-        let nodes: usize = self
-            .graph
-            .node_weights()
-            .map(|n| n.attrs.len() * 4 + key_heap(&n.key))
-            .sum();
-        let edges: usize = self
-            .graph
-            .edge_weights()
-            .map(|e| e.attrs.len() * 4 + key_heap(&e.key))
-            .sum();
+        let nodes: usize = self.graph.node_weights().map(|n| key_heap(&n.key)).sum();
+        let edges: usize = self.graph.edge_weights().map(|e| key_heap(&e.key)).sum();
         let objects: usize = self.objects.iter().map(|o| o.versions.capacity() * 4).sum();
         self.graph.capacity().0 * (std::mem::size_of::<Node>() + 8)
             + self.graph.capacity().1 * (std::mem::size_of::<Edge>() + 16)
@@ -309,6 +295,7 @@ impl ProvGraph {
             + (self.node_index.capacity() + self.edge_index.capacity()) * 5
             + self.kinds.heap_bytes()
             + self.attrs.heap_bytes()
+            + self.lists.heap_bytes()
     }
 }
 

@@ -2,6 +2,8 @@
 //! benchmark. Each copy of the sample has every 32-byte identifier rewritten (its boot id
 //! field moved by a per-copy offset) and its `boot_id` attributes moved the same way, so
 //! copies stay distinct elements and distinct objects while references stay consistent.
+//! Object and relation ids and jiffies move too, so values repeat across copies no more
+//! than they would in one long real trace (interning gets no unfair help).
 
 use crate::app::cli::{CommandResult, Failure};
 use base64::Engine;
@@ -11,6 +13,18 @@ use std::io::{BufWriter, Write};
 
 /// How far each copy moves boot ids.
 const BOOT_STEP: u32 = 1000;
+/// How far each copy moves object ids, relation ids and jiffies.
+const VALUE_STEP: u64 = 1_000_000;
+/// Attributes whose numbers move with each copy.
+const MOVED: [&str; 7] = [
+    "cf:id",
+    "relation_id",
+    "object_id",
+    "cf:jiffies",
+    "jiffies",
+    "cf:task_id",
+    "task_id",
+];
 
 /// Parses sizes like `200M`, `1G`, `512K` or plain bytes.
 pub fn parse_size(s: &str) -> Option<u64> {
@@ -51,14 +65,35 @@ pub fn rewrite_line(line: &str, copy: u32) -> String {
         }
         out.push('"');
         rest = &rest[end + 1..];
-        if (token == "cf:boot_id" || token == "boot_id")
-            && let Some(after) = rest.strip_prefix(':')
-        {
-            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-            if let Ok(n) = after[..digits].parse::<u32>() {
+        let moved_by = if token == "cf:boot_id" || token == "boot_id" {
+            Some(u64::from(shift))
+        } else if MOVED.contains(&token) {
+            Some(u64::from(copy) * VALUE_STEP)
+        } else {
+            None
+        };
+        if let (Some(by), Some(after)) = (moved_by, rest.strip_prefix(':')) {
+            let quoted = after.starts_with('"');
+            let body = if quoted { &after[1..] } else { after };
+            let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+            if let Ok(n) = body[..digits].parse::<u64>() {
+                // boot ids are u32 fields and wrap as the identifier bytes do.
+                let moved = if token.ends_with("boot_id") {
+                    u64::from(u32::try_from(n).unwrap_or(0).wrapping_add(shift))
+                } else {
+                    n.wrapping_add(by)
+                };
                 out.push(':');
-                out.push_str(&n.wrapping_add(shift).to_string());
-                rest = &after[digits..];
+                out.push_str(&moved.to_string());
+                // The closing quote of a quoted number is left in `rest`; re-open it here
+                // so the scan sees it as the end of this value, not a new string.
+                if quoted {
+                    out.insert(out.len() - moved.to_string().len(), '"');
+                    rest = body[digits..].strip_prefix('"').unwrap_or(&body[digits..]);
+                    out.push('"');
+                } else {
+                    rest = &body[digits..];
+                }
             }
         }
     }
@@ -109,7 +144,7 @@ mod tests {
 
     #[test]
     fn copies_move_ids_and_boot_attributes_together() {
-        let line = r#"{"cf:AQAAAAAAAEDDHQIAAAAAAAEAAABTTLt0AgAAAAAAAAA=":{"cf:boot_id":1,"x":"cf:AQAAAAAAAEDDHQIAAAAAAAEAAABTTLt0AgAAAAAAAAA="}}"#;
+        let line = r#"{"cf:AQAAAAAAAEDDHQIAAAAAAAEAAABTTLt0AgAAAAAAAAA=":{"cf:id":"138691","cf:boot_id":1,"x":"cf:AQAAAAAAAEDDHQIAAAAAAAEAAABTTLt0AgAAAAAAAAA="}}"#;
         let out = rewrite_line(line, 2);
         let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
         let (key, attrs) = v
@@ -119,6 +154,7 @@ mod tests {
         assert_ne!(key, "cf:AQAAAAAAAEDDHQIAAAAAAAEAAABTTLt0AgAAAAAAAAA=");
         assert_eq!(attrs["x"].as_str(), Some(key.as_str()));
         assert_eq!(attrs["cf:boot_id"], 2001);
+        assert_eq!(attrs["cf:id"], "2138691");
         let fields = crate::graph::ElementKey::parse(key)
             .fields()
             .expect("binary");

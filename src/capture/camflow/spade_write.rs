@@ -128,7 +128,7 @@ fn node_line(g: &ProvGraph, n: NodeId, out: &mut String) {
         value::quote(&node.key.to_text())
     ));
     let mut has_type = false;
-    for (name, json) in g.attr_pairs(&node.attrs) {
+    for (name, json) in g.attr_pairs(node.attrs) {
         if name == "cf:address" {
             flatten_address(out, json);
             continue;
@@ -188,7 +188,7 @@ fn edge_line(g: &ProvGraph, e: EdgeId, out: &mut String) {
     ));
     push_pair(out, "id", &value::quote(&edge.key.to_text()));
     let mut has_type = false;
-    for (name, json) in g.attr_pairs(&edge.attrs) {
+    for (name, json) in g.attr_pairs(edge.attrs) {
         if name == "prov:type" && json.starts_with('"') {
             has_type = true;
             push_pair(out, "relation_type", &value::quote(g.edge_kind(e)));

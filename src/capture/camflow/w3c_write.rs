@@ -148,7 +148,7 @@ pub fn node_element(g: &ProvGraph, n: NodeId, out: &mut String) {
     let has_type = g
         .node_attr(n, "prov:type")
         .is_some_and(|t| t.starts_with('"'));
-    for (name, json) in g.attr_pairs(&node.attrs) {
+    for (name, json) in g.attr_pairs(node.attrs) {
         push_attr(out, name, json);
     }
     if !has_type {
@@ -182,7 +182,7 @@ pub fn edge_element(g: &ProvGraph, e: EdgeId, out: &mut String) {
             &value::quote(&format!("cf:{}", g.node(rcv).key)),
         );
     };
-    for (name, json) in g.attr_pairs(&edge.attrs) {
+    for (name, json) in g.attr_pairs(edge.attrs) {
         push_attr(out, name, json);
         if name == "cf:allowed" {
             write_ends(out);
