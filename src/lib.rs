@@ -5,3 +5,4 @@ pub mod app;
 pub mod capture;
 pub mod graph;
 pub mod text;
+pub mod views;

@@ -55,7 +55,10 @@ fn json_that_is_not_provenance_is_one_clear_error() {
 fn a_missing_file_exits_2() {
     let out = provscope(&["stats", "/no/such/trace.log"], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/trace.log"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/no/such/trace.log"), "{err}");
+    // The reason is said once, not repeated by the error chain.
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
 
 #[test]

@@ -18,6 +18,15 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Explore the bundled demo trace (an incident recorded in CamFlow's W3C layout).
+    Demo,
+    /// Explore traces in the terminal UI ('-' reads the trace from stdin, keys from the
+    /// terminal).
+    Open {
+        /// Trace files (W3C PROV-JSON or SPADE JSON, plain/gzip/zstd); '-' is stdin.
+        #[arg(required = true)]
+        traces: Vec<String>,
+    },
     /// Count a trace's elements by type, dangling edges and skipped lines.
     Stats {
         /// Trace files (W3C PROV-JSON or SPADE JSON, plain/gzip/zstd); '-' is stdin.
@@ -67,6 +76,12 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Key-to-frame latency of the terminal UI (move, search keystroke, follow) on a
+    /// loaded trace, drawn on an 80x24 test backend.
+    Ui {
+        /// Trace file.
+        trace: String,
+    },
     /// Generate a large trace from a real sample by repeating it with rewritten
     /// identifiers, so that every copy's elements stay distinct.
     GenTrace {
@@ -86,10 +101,13 @@ pub enum BenchCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo => commands::open::run_demo(),
+        Command::Open { traces } => commands::open::run(traces),
         Command::Stats { traces, json } => commands::stats::run(&traces, json),
         Command::Convert { trace, to, output } => commands::convert::run(&trace, to, &output),
         Command::Bench { which } => match which {
             BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
+            BenchCommand::Ui { trace } => commands::bench_ui::run(&trace),
             BenchCommand::GenTrace { from, size, output } => {
                 commands::gen_trace::run(&from, &size, &output)
             }
@@ -100,11 +118,27 @@ pub fn main() -> ExitCode {
         Err(e) => {
             eprintln!(
                 "provscope: {}",
-                crate::text::sanitize(&format!("{:#}", e.error))
+                crate::text::sanitize(&error_chain(&e.error))
             );
             ExitCode::from(e.status)
         }
     }
+}
+
+/// The error and its causes, "outer: inner", leaving out a cause whose text the message
+/// before it already quotes (our typed errors put their source in their own message).
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// An error with the exit status it should produce.

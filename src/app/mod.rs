@@ -1,5 +1,19 @@
-//! The application layer: command line, commands, and (in time) the TUI state, actions
-//! and effects. The only layer that sees capture, graph and views together.
+//! The application layer: command line and commands, and the TUI's state, actions,
+//! keymap, pure update and run loop (the only place that touches the terminal). The only layer that sees capture, graph and views together.
 
+pub mod action;
 pub mod cli;
 pub mod commands;
+pub mod effect;
+pub mod history;
+pub mod keymap;
+pub mod list_cursor;
+pub mod loader;
+pub mod navigator;
+pub mod relations;
+pub mod run;
+pub mod search;
+pub mod state;
+pub mod summary;
+pub mod tree;
+pub mod update;

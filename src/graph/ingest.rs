@@ -267,3 +267,92 @@ impl crate::graph::model::RecordSink for ProvGraph {
         self.add_edge(&rec);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn node(key: &str, kind: &str, attrs: &[(&'static str, &'static str)]) -> NodeRecord<'static> {
+        NodeRecord {
+            key: Cow::Owned(key.to_string()),
+            class: ProvClass::Entity,
+            kind: Cow::Owned(kind.to_string()),
+            attrs: attrs
+                .iter()
+                .map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v)))
+                .collect(),
+        }
+    }
+
+    fn edge(
+        key: &str,
+        from: &str,
+        to: &str,
+        attrs: &[(&'static str, &'static str)],
+    ) -> EdgeRecord<'static> {
+        EdgeRecord {
+            key: Cow::Owned(key.to_string()),
+            category: Category::Used,
+            kind: Cow::Borrowed("read"),
+            sender: Cow::Owned(from.to_string()),
+            receiver: Cow::Owned(to.to_string()),
+            sender_kind: None,
+            receiver_kind: None,
+            attrs: attrs
+                .iter()
+                .map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_edge_before_its_vertices_is_completed_when_they_arrive() {
+        let mut g = ProvGraph::new();
+        g.add_edge(&edge("e1", "f", "t", &[("cf:id", "\"7\"")]));
+        assert_eq!(g.counts().dangling_edges, 1);
+        assert_eq!(g.counts().nodes, 0);
+        g.add_node(&node(
+            "f",
+            "file",
+            &[("cf:id", "\"5\""), ("cf:version", "1")],
+        ));
+        let mut task = node("t", "task", &[("cf:id", "\"9\"")]);
+        task.class = ProvClass::Activity;
+        g.add_node(&task);
+        let c = g.counts();
+        assert_eq!((c.nodes, c.edges, c.dangling_edges), (2, 1, 0));
+        let f = g.find_node(&ElementKey::parse("f")).expect("file");
+        assert_eq!(g.node(f).version, 1);
+        assert_eq!(g.versions(f), &[f]);
+        assert_eq!(g.node_kind(f), "file");
+    }
+
+    #[test]
+    fn repeats_merge_and_never_overwrite() {
+        let mut g = ProvGraph::new();
+        g.add_node(&node("f", "file", &[("cf:id", "\"5\""), ("cf:uid", "0")]));
+        g.add_node(&node("f", "file", &[("cf:uid", "1"), ("cf:gid", "2")]));
+        g.add_edge(&edge("e", "f", "f", &[("cf:flags", "\"0\"")]));
+        g.add_edge(&edge("e", "f", "f", &[("cf:offset", "\"9\"")]));
+        let f = g.find_node(&ElementKey::parse("f")).expect("file");
+        assert_eq!(g.node_attr(f, "cf:uid"), Some("0"));
+        assert_eq!(g.node_attr(f, "cf:gid"), Some("2"));
+        let e = g.find_edge(&ElementKey::parse("e")).expect("edge");
+        assert_eq!(g.edge_attr(e, "cf:offset"), Some("\"9\""));
+        assert_eq!((g.merged_nodes(), g.merged_edges()), (1, 1));
+        assert_eq!(g.counts().edges, 1);
+    }
+
+    #[test]
+    fn versions_are_ordered_whatever_the_arrival_order() {
+        let mut g = ProvGraph::new();
+        for (key, v) in [("a2", "2"), ("a0", "0"), ("a1", "1")] {
+            g.add_node(&node(key, "file", &[("cf:id", "\"5\""), ("cf:version", v)]));
+        }
+        let a1 = g.find_node(&ElementKey::parse("a1")).expect("a1");
+        let order: Vec<u32> = g.versions(a1).iter().map(|&n| g.node(n).version).collect();
+        assert_eq!(order, [0, 1, 2]);
+        assert_eq!(g.object_count(), 1);
+    }
+}

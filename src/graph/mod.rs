@@ -4,11 +4,14 @@
 
 pub mod agents;
 pub mod attr_lists;
+pub mod catalog;
 pub mod family;
 pub mod identifier;
 pub mod ingest;
 pub mod intern;
+pub mod label;
 pub mod model;
+pub mod process_tree;
 pub mod query;
 pub mod selector;
 pub mod stats;

@@ -140,6 +140,17 @@ impl Default for ProvGraph {
     }
 }
 
+impl std::fmt::Debug for ProvGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ProvGraph({} nodes, {} edges)",
+            self.node_count(),
+            self.edge_count()
+        )
+    }
+}
+
 impl ProvGraph {
     /// An empty graph.
     pub fn new() -> ProvGraph {

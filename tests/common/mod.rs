@@ -70,3 +70,85 @@ pub fn stats_json(traces: &[&str]) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).expect("stats --json prints JSON")
 }
+
+/// An app state with `paths` loaded, as the UI has it once the loader is done.
+pub fn loaded_state(paths: &[String]) -> provscope::app::state::AppState {
+    use provscope::app::loader::{LoadEvent, load};
+    use std::cell::RefCell;
+    let mut state = provscope::app::state::AppState::new(
+        paths.join(", "),
+        provscope::app::keymap::Keymap::default_keymap(),
+    );
+    let done = RefCell::new(None);
+    load(paths, &|e| {
+        if let LoadEvent::Done(l) = e {
+            *done.borrow_mut() = Some(l);
+        }
+        true
+    });
+    let loaded = done.into_inner().expect("trace loads");
+    state.install(*loaded);
+    state
+}
+
+/// Presses one key (by keymap name, e.g. "Enter", "j", "F8") through the real key path.
+pub fn press(state: &mut provscope::app::state::AppState, key: &str) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+    let (mods, name) = match key.split_once('-') {
+        Some(("S", k)) if k.len() > 1 => (KeyModifiers::SHIFT, k),
+        Some(("A", k)) if k.len() > 1 => (KeyModifiers::ALT, k),
+        Some(("C", k)) => (KeyModifiers::CONTROL, k),
+        _ => (KeyModifiers::NONE, key),
+    };
+    let code = match name {
+        "Enter" => KeyCode::Enter,
+        "Esc" => KeyCode::Esc,
+        "Tab" => KeyCode::Tab,
+        "Backspace" => KeyCode::Backspace,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Left" => KeyCode::Left,
+        "Right" => KeyCode::Right,
+        "PageDown" => KeyCode::PageDown,
+        "PageUp" => KeyCode::PageUp,
+        f if f.len() > 1 && f.starts_with('F') => KeyCode::F(f[1..].parse().expect("F key")),
+        c => KeyCode::Char(c.chars().next().expect("a key")),
+    };
+    let event = KeyEvent {
+        code,
+        modifiers: mods,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    };
+    let effects =
+        provscope::app::run::handle_event(state, provscope::app::run::AppEvent::Key(event));
+    provscope::app::effect::run_now(state, effects);
+}
+
+/// Types text into the search line.
+pub fn type_text(state: &mut provscope::app::state::AppState, text: &str) {
+    for c in text.chars() {
+        press(state, &c.to_string());
+    }
+}
+
+/// Renders a state on a test backend of `w`x`h` and returns the terminal.
+pub fn draw(
+    state: &mut provscope::app::state::AppState,
+    w: u16,
+    h: u16,
+) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+    let theme = provscope::views::Theme::plain();
+    let mut vp = state.viewport;
+    term.draw(|f| vp = provscope::views::render(f, state, &theme))
+        .expect("draw");
+    state.viewport = vp;
+    term
+}
+
+/// The bundled demo trace.
+pub fn demo_trace() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-trace.w3c.log").to_string()
+}

@@ -1,8 +1,10 @@
 //! One module per command line command; each reads its inputs, runs, and prints.
 
 pub mod bench_load;
+pub mod bench_ui;
 pub mod convert;
 pub mod gen_trace;
+pub mod open;
 pub mod stats;
 
 use crate::app::cli::Failure;

@@ -1,0 +1,117 @@
+//! Every user intent is an `Action` (bindable from the keymap by its snake_case name);
+//! everything else that can happen to the app is a `Msg` (keys, resizes, loader news),
+//! which config cannot bind.
+
+use crate::app::loader::LoadEvent;
+use serde::Deserialize;
+
+/// What a user can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave provscope.
+    Quit,
+    /// Show the key help.
+    ShowHelp,
+    /// Show the process tree (from clone relations).
+    ShowProcessTree,
+    /// Show counts by type and family, top talkers, dangling edges, skipped lines.
+    ShowStats,
+    /// Show the selected task's process shared state: who wrote it, who read it.
+    ShowSharedState,
+    /// Start a fuzzy search over labels, paths, command lines, pids and ids.
+    StartSearch,
+    /// Select the next search match.
+    NextMatch,
+    /// Select the previous search match.
+    PreviousMatch,
+    /// Move the cursor up.
+    MoveUp,
+    /// Move the cursor down.
+    MoveDown,
+    /// Move the cursor up a page.
+    PageUp,
+    /// Move the cursor down a page.
+    PageDown,
+    /// Move to the first row.
+    MoveTop,
+    /// Move to the last row.
+    MoveBottom,
+    /// Expand the group, object or tree node under the cursor.
+    Expand,
+    /// Collapse it (or go to its parent row).
+    Collapse,
+    /// Enter: follow a relation, expand a group, open a tree entry.
+    Activate,
+    /// Move focus to the next pane.
+    FocusNext,
+    /// Move focus to the previous pane.
+    FocusPrevious,
+    /// Go back to the previous selection (like a browser).
+    GoBack,
+    /// Go forward again after going back.
+    GoForward,
+    /// Close the current screen, or clear the search.
+    Escape,
+    /// Accept the search query and keep its matches.
+    ConfirmSearch,
+    /// Drop the search query and its matches.
+    CancelSearch,
+    /// Delete the last character of the search query.
+    SearchDelete,
+}
+
+impl Action {
+    /// One line for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::ShowHelp => "this help",
+            Action::ShowProcessTree => "process tree (parents from clone relations)",
+            Action::ShowStats => "statistics: types, families, top talkers, skipped lines",
+            Action::ShowSharedState => "shared state of the task's process: writers and readers",
+            Action::StartSearch => "fuzzy search: labels, paths, command lines, pids, ids",
+            Action::NextMatch => "next search match",
+            Action::PreviousMatch => "previous search match",
+            Action::MoveUp => "move up",
+            Action::MoveDown => "move down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::MoveTop => "first row",
+            Action::MoveBottom => "last row",
+            Action::Expand => "expand",
+            Action::Collapse => "collapse / go to parent row",
+            Action::Activate => "follow relation / expand / open",
+            Action::FocusNext => "next pane",
+            Action::FocusPrevious => "previous pane",
+            Action::GoBack => "back to the previous selection",
+            Action::GoForward => "forward again",
+            Action::Escape => "close screen / clear search",
+            Action::ConfirmSearch => "keep matches and leave the search line",
+            Action::CancelSearch => "drop the search",
+            Action::SearchDelete => "delete a character",
+        }
+    }
+}
+
+/// Everything `update` handles.
+#[derive(Debug)]
+pub enum Msg {
+    /// A bound action.
+    Action(Action),
+    /// A character typed into the search line.
+    SearchInput(char),
+    /// News from the loader thread.
+    Load(LoadEvent),
+    /// The terminal changed size.
+    Resize,
+    /// The search worker's answer to query number `generation`.
+    SearchDone {
+        /// Which query this answers.
+        generation: u64,
+        /// The query.
+        query: String,
+        /// Matching objects, best first.
+        matches: Vec<crate::graph::store::ObjectId>,
+    },
+}

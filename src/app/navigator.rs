@@ -1,0 +1,90 @@
+//! The navigator's rows: Activities / Entities / Agents, each grouped by CamFlow type with
+//! counts, objects under their type, versions under their object. Rows are rebuilt only
+//! when something expands or collapses; drawing reads the visible slice.
+
+use crate::graph::ProvClass;
+use crate::graph::catalog::TypeGroup;
+use crate::graph::store::{NodeId, ObjectId, ProvGraph};
+use hashbrown::HashSet;
+
+/// Classes in display order.
+pub const CLASSES: [ProvClass; 3] = [ProvClass::Activity, ProvClass::Entity, ProvClass::Agent];
+
+/// One navigator row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NavRow {
+    /// A class header, e.g. "Activities (20)".
+    Class(ProvClass),
+    /// A type group (index into the catalog).
+    Group(usize),
+    /// An object (group index, object).
+    Object(usize, ObjectId),
+    /// A version of an expanded object.
+    Version(NodeId),
+}
+
+/// What is expanded.
+#[derive(Clone, Debug, Default)]
+pub struct Expansion {
+    /// Classes folded away.
+    pub collapsed_classes: HashSet<ProvClass>,
+    /// Type groups opened.
+    pub open_groups: HashSet<usize>,
+    /// Objects whose versions are shown.
+    pub open_objects: HashSet<ObjectId>,
+}
+
+/// Builds the rows for a catalog and an expansion state.
+pub fn build_rows(g: &ProvGraph, catalog: &[TypeGroup], ex: &Expansion) -> Vec<NavRow> {
+    let mut rows = Vec::new();
+    for class in CLASSES {
+        let groups: Vec<usize> = (0..catalog.len())
+            .filter(|&i| catalog[i].class == class)
+            .collect();
+        if groups.is_empty() {
+            continue;
+        }
+        rows.push(NavRow::Class(class));
+        if ex.collapsed_classes.contains(&class) {
+            continue;
+        }
+        for gi in groups {
+            rows.push(NavRow::Group(gi));
+            if !ex.open_groups.contains(&gi) {
+                continue;
+            }
+            for &o in &catalog[gi].objects {
+                rows.push(NavRow::Object(gi, o));
+                if ex.open_objects.contains(&o) {
+                    rows.extend(g.object(o).versions.iter().map(|&v| NavRow::Version(v)));
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Number of objects in a class.
+pub fn class_count(catalog: &[TypeGroup], class: ProvClass) -> usize {
+    catalog
+        .iter()
+        .filter(|t| t.class == class)
+        .map(|t| t.objects.len())
+        .sum()
+}
+
+/// The catalog group holding an object.
+pub fn group_of(catalog: &[TypeGroup], o: ObjectId) -> Option<usize> {
+    catalog
+        .iter()
+        .position(|t| t.objects.binary_search(&o).is_ok())
+}
+
+/// The vertex a row selects: an object's newest version, or the version itself.
+pub fn row_node(g: &ProvGraph, row: NavRow) -> Option<NodeId> {
+    match row {
+        NavRow::Object(_, o) => g.object(o).versions.last().copied(),
+        NavRow::Version(n) => Some(n),
+        NavRow::Class(_) | NavRow::Group(_) => None,
+    }
+}

@@ -1,0 +1,159 @@
+//! The run loop and the only code that touches the terminal: it sets the terminal up
+//! (restored on exit and on panic), starts the input and loader threads, feeds their
+//! events through `update`, and draws when something changed.
+
+use crate::app::action::Msg;
+use crate::app::effect::{Effect, SearchWorker};
+use crate::app::keymap::{Keymap, Mode};
+use crate::app::loader::{self, LoadEvent};
+use crate::app::state::AppState;
+use crate::views::{self, Theme};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+/// Events the loop receives.
+#[derive(Debug)]
+pub enum AppEvent {
+    /// A key press.
+    Key(KeyEvent),
+    /// The terminal was resized.
+    Resize,
+    /// News from the loader.
+    Load(LoadEvent),
+    /// A worker's answer.
+    Worker(Msg),
+}
+
+/// Where a trace comes from.
+#[derive(Clone, Debug)]
+pub enum TraceSource {
+    /// Files (`-` is stdin).
+    Paths(Vec<String>),
+    /// A trace compiled into the binary (the demo), with a name to show.
+    Bundled(&'static str, &'static [u8]),
+}
+
+impl TraceSource {
+    /// The name shown in the status bar.
+    pub fn name(&self) -> String {
+        match self {
+            TraceSource::Paths(p) => p.join(", "),
+            TraceSource::Bundled(name, _) => (*name).to_string(),
+        }
+    }
+}
+
+/// Turns a key into a message for the current mode: in search mode, unbound printable
+/// characters are typed into the query.
+pub fn key_to_msg(keymap: &Keymap, mode: Mode, key: &KeyEvent) -> Option<Msg> {
+    if let Some(action) = keymap.resolve(key, mode) {
+        return Some(Msg::Action(action));
+    }
+    match (mode, key.code) {
+        (Mode::Search, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Msg::SearchInput(c))
+        }
+        _ => None,
+    }
+}
+
+/// Applies one event to the state; returns the effects it asks for.
+pub fn handle_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
+    let msg = match event {
+        AppEvent::Key(k) => match key_to_msg(&state.keymap, state.mode, &k) {
+            Some(m) => m,
+            None => return Vec::new(),
+        },
+        AppEvent::Resize => Msg::Resize,
+        AppEvent::Load(e) => Msg::Load(e),
+        AppEvent::Worker(m) => m,
+    };
+    state.update(msg)
+}
+
+/// Draws and handles events until the user quits or every sender is gone.
+pub fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    state: &mut AppState,
+    rx: &Receiver<AppEvent>,
+    workers: &SearchWorker,
+    theme: &Theme,
+) -> Result<(), B::Error> {
+    loop {
+        if state.dirty {
+            let mut viewport = state.viewport;
+            terminal.draw(|f| viewport = views::render(f, state, theme))?;
+            state.viewport = viewport;
+            state.dirty = false;
+        }
+        if state.should_quit {
+            return Ok(());
+        }
+        let Ok(first) = rx.recv() else { return Ok(()) };
+        // Drain what is queued so a burst of keys or progress costs one frame.
+        for event in std::iter::once(first).chain(rx.try_iter()) {
+            for effect in handle_event(state, event) {
+                workers.execute(effect);
+            }
+            if state.should_quit {
+                break;
+            }
+        }
+    }
+}
+
+/// Starts the loader thread for `source`.
+pub fn spawn_loader(source: TraceSource, tx: Sender<AppEvent>) {
+    std::thread::spawn(move || {
+        let send = |e: LoadEvent| tx.send(AppEvent::Load(e)).is_ok();
+        match source {
+            TraceSource::Paths(paths) => loader::load(&paths, &send),
+            TraceSource::Bundled(_, bytes) => loader::load_bytes(bytes, &send),
+        }
+    });
+}
+
+/// Starts the thread that reads keys from the terminal.
+fn spawn_input(tx: Sender<AppEvent>) {
+    std::thread::spawn(move || {
+        loop {
+            let event = match crossterm::event::read() {
+                Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => AppEvent::Key(k),
+                Ok(Event::Resize(..)) => AppEvent::Resize,
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(event).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Runs the full-screen UI on the real terminal.
+pub fn run_tui(source: TraceSource) -> anyhow::Result<()> {
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        Theme::plain()
+    } else {
+        Theme::colored()
+    };
+    let mut state = AppState::new(source.name(), Keymap::default_keymap());
+    let (tx, rx) = mpsc::channel();
+    spawn_loader(source, tx.clone());
+    // ratatui::init enters raw mode and the alternate screen, and installs a panic hook
+    // that restores the terminal before the panic message is printed.
+    let reply = tx.clone();
+    let workers = SearchWorker::spawn(move |m| reply.send(AppEvent::Worker(m)).is_ok());
+    let mut terminal = ratatui::init();
+    spawn_input(tx);
+    let result = run_loop(&mut terminal, &mut state, &rx, &workers, &theme);
+    ratatui::restore();
+    result?;
+    Ok(())
+}

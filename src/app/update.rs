@@ -1,0 +1,487 @@
+//! The one place state changes: `AppState::update(Msg)`. Pure: no I/O, no terminal, so
+//! every interaction can be tested without a screen.
+
+use crate::app::action::{Action, Msg};
+use crate::app::effect::Effect;
+use crate::app::keymap::Mode;
+use crate::app::loader::{LoadEvent, Loaded};
+use crate::app::navigator::{self, NavRow};
+use crate::app::relations::{self, LinkRow};
+use crate::app::state::{AppState, Focus, LoadStatus, Screen};
+use crate::app::tree;
+use crate::graph::store::NodeId;
+
+impl AppState {
+    /// Applies one message; returns the work it asks for.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        self.dirty = true;
+        match msg {
+            Msg::Load(event) => self.on_load(event),
+            Msg::Resize => {}
+            Msg::SearchInput(c) => {
+                self.search.query.push(c);
+                return self.run_search();
+            }
+            Msg::SearchDone {
+                generation,
+                query,
+                matches,
+            } => {
+                if generation == self.search.generation {
+                    self.search.matches = matches;
+                    self.search.matched_query = query;
+                    self.search.current = 0;
+                    self.show_match();
+                }
+            }
+            Msg::Action(action) => return self.on_action(action),
+        }
+        Vec::new()
+    }
+
+    fn on_load(&mut self, event: LoadEvent) {
+        match event {
+            LoadEvent::Progress { read, total } => self.load = LoadStatus::Loading { read, total },
+            LoadEvent::Failed(message) => self.load = LoadStatus::Failed(message),
+            LoadEvent::Done(loaded) => self.install(*loaded),
+        }
+    }
+
+    /// Takes a finished graph: catalog, summary, first rows, first selection.
+    pub fn install(&mut self, loaded: Loaded) {
+        self.graph = loaded.graph;
+        self.report = loaded.report;
+        self.catalog = loaded.catalog;
+        self.summary = loaded.summary;
+        self.search.index = std::sync::Arc::new(loaded.index);
+        // Small traces open with every type group expanded; big ones start folded.
+        let objects: usize = self.catalog.iter().map(|t| t.objects.len()).sum();
+        if objects <= 60 {
+            self.expansion.open_groups = (0..self.catalog.len()).collect();
+        }
+        self.load = LoadStatus::Done;
+        self.rebuild_nav();
+        self.sync_selection_from_nav();
+        if self.report.problems.total() > 0 {
+            self.message = Some(format!(
+                "{} line(s) skipped, {} element(s) skipped: F8 for reasons",
+                self.report.problems.skipped_lines, self.report.problems.skipped_elements
+            ));
+        }
+    }
+
+    fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        self.message = None;
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::ShowHelp => self.open_screen(Screen::Help),
+            Action::ShowStats => self.open_screen(Screen::Stats),
+            Action::ShowProcessTree => self.open_tree(),
+            Action::ShowSharedState => self.open_shared(),
+            Action::StartSearch => {
+                if self.load == LoadStatus::Done {
+                    self.mode = Mode::Search;
+                    self.screen = Screen::Main;
+                    self.search.clear();
+                }
+            }
+            Action::ConfirmSearch => self.mode = Mode::Normal,
+            Action::CancelSearch => {
+                self.mode = Mode::Normal;
+                self.search.clear();
+            }
+            Action::SearchDelete => {
+                self.search.query.pop();
+                return self.run_search();
+            }
+            Action::NextMatch | Action::PreviousMatch => {
+                self.search.step(action == Action::NextMatch);
+                self.show_match();
+            }
+            Action::Escape => self.escape(),
+            Action::GoBack => {
+                if let Some(to) = self.history.back(self.selected) {
+                    self.go_to(to, false);
+                }
+            }
+            Action::GoForward => {
+                if let Some(to) = self.history.forward(self.selected) {
+                    self.go_to(to, false);
+                }
+            }
+            Action::FocusNext | Action::FocusPrevious => {
+                self.cycle_focus(action == Action::FocusNext)
+            }
+            Action::MoveUp => self.move_cursor(-1),
+            Action::MoveDown => self.move_cursor(1),
+            Action::PageUp => self.move_cursor(-(self.page() as isize)),
+            Action::PageDown => self.move_cursor(self.page() as isize),
+            Action::MoveTop => self.move_cursor(isize::MIN / 2),
+            Action::MoveBottom => self.move_cursor(isize::MAX / 2),
+            Action::Expand => self.expand(true),
+            Action::Collapse => self.expand(false),
+            Action::Activate => self.activate(),
+        }
+        Vec::new()
+    }
+
+    fn open_screen(&mut self, screen: Screen) {
+        self.screen = if self.screen == screen {
+            Screen::Main
+        } else {
+            screen
+        };
+        self.page_scroll = 0;
+    }
+
+    fn escape(&mut self) {
+        if self.screen != Screen::Main {
+            self.screen = Screen::Main;
+        } else if !self.search.query.is_empty() {
+            self.search.clear();
+        } else if self.focus != Focus::Navigator {
+            self.focus = Focus::Navigator;
+        }
+    }
+
+    fn page(&self) -> usize {
+        let rows = match (self.screen, self.focus) {
+            (Screen::Main, Focus::Navigator) => self.viewport.navigator,
+            (Screen::Main, Focus::Relations) => self.viewport.relations,
+            (Screen::Main, Focus::Detail) => self.viewport.detail,
+            _ => self.viewport.screen,
+        };
+        rows.saturating_sub(1).max(1)
+    }
+
+    fn cycle_focus(&mut self, forward: bool) {
+        if self.screen != Screen::Main {
+            return;
+        }
+        let order = [Focus::Navigator, Focus::Relations, Focus::Detail];
+        let i = order.iter().position(|&f| f == self.focus).unwrap_or(0);
+        let step = if forward { 1 } else { order.len() - 1 };
+        self.focus = order[(i + step) % order.len()];
+    }
+
+    fn move_cursor(&mut self, delta: isize) {
+        let vp = self.viewport;
+        match (self.screen, self.focus) {
+            (Screen::Main, Focus::Navigator) => {
+                self.nav.move_by(delta, self.nav_rows.len(), vp.navigator);
+                self.sync_selection_from_nav();
+            }
+            (Screen::Main, Focus::Relations) => {
+                self.relations
+                    .move_by(delta, self.relation_rows.len(), vp.relations);
+            }
+            (Screen::Main, Focus::Detail) => {
+                self.detail_scroll = self.detail_scroll.saturating_add_signed(delta);
+            }
+            (Screen::ProcessTree, _) => {
+                self.tree_cursor
+                    .move_by(delta, self.tree_rows.len(), vp.screen)
+            }
+            (Screen::Shared, _) => {
+                self.shared_cursor
+                    .move_by(delta, self.shared_rows.len(), vp.screen)
+            }
+            (Screen::Help | Screen::Stats, _) => {
+                self.page_scroll = self
+                    .page_scroll
+                    .saturating_add_signed(delta.clamp(-100_000, 100_000));
+            }
+        }
+    }
+
+    /// Enter: follow, expand, or open, depending on where the cursor is.
+    fn activate(&mut self) {
+        match (self.screen, self.focus) {
+            (Screen::Main, Focus::Navigator) => match self.nav_rows.get(self.nav.cursor) {
+                Some(NavRow::Class(_) | NavRow::Group(_)) => self.toggle_nav_row(),
+                Some(_) if !self.relation_rows.is_empty() => {
+                    self.focus = Focus::Relations;
+                    let first = first_edge_row(&self.relation_rows);
+                    let (len, height) = (self.relation_rows.len(), self.viewport.relations);
+                    self.relations.set(first, len, height);
+                }
+                _ => {}
+            },
+            (Screen::Main, Focus::Relations) => {
+                if let Some(to) = self
+                    .relation_rows
+                    .get(self.relations.cursor)
+                    .and_then(|r| r.target())
+                {
+                    self.go_to(to, true);
+                }
+            }
+            (Screen::Main, Focus::Detail) | (Screen::Help | Screen::Stats, _) => {}
+            (Screen::ProcessTree, _) => {
+                let row = self.tree_rows.get(self.tree_cursor.cursor);
+                if let Some(&latest) = row.and_then(|r| self.graph.object(r.object).versions.last())
+                {
+                    self.screen = Screen::Main;
+                    self.focus = Focus::Navigator;
+                    self.go_to(latest, true);
+                }
+            }
+            (Screen::Shared, _) => {
+                if let Some(to) = self
+                    .shared_rows
+                    .get(self.shared_cursor.cursor)
+                    .and_then(|r| r.target())
+                {
+                    self.screen = Screen::Main;
+                    self.focus = Focus::Navigator;
+                    self.go_to(to, true);
+                }
+            }
+        }
+    }
+
+    /// Right/Left: unfold or fold under the cursor.
+    fn expand(&mut self, open: bool) {
+        match self.screen {
+            Screen::Main if self.focus == Focus::Navigator => {
+                let Some(&row) = self.nav_rows.get(self.nav.cursor) else {
+                    return;
+                };
+                let ex = &mut self.expansion;
+                let changed = match row {
+                    NavRow::Class(c) => {
+                        if open {
+                            ex.collapsed_classes.remove(&c)
+                        } else {
+                            ex.collapsed_classes.insert(c)
+                        }
+                    }
+                    NavRow::Group(g) => {
+                        if open {
+                            ex.open_groups.insert(g)
+                        } else {
+                            ex.open_groups.remove(&g)
+                        }
+                    }
+                    NavRow::Object(_, o) => {
+                        if open {
+                            self.graph.object(o).versions.len() > 1 && ex.open_objects.insert(o)
+                        } else {
+                            ex.open_objects.remove(&o)
+                        }
+                    }
+                    NavRow::Version(_) => false,
+                };
+                if changed {
+                    self.rebuild_nav_keeping(row);
+                } else if !open {
+                    self.nav_to_parent(row);
+                }
+            }
+            Screen::ProcessTree => {
+                let Some(row) = self.tree_rows.get(self.tree_cursor.cursor).copied() else {
+                    return;
+                };
+                let changed = if open {
+                    self.tree_folded.remove(&row.object)
+                } else {
+                    row.has_children && self.tree_folded.insert(row.object)
+                };
+                if changed {
+                    self.rebuild_tree();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn toggle_nav_row(&mut self) {
+        let Some(&row) = self.nav_rows.get(self.nav.cursor) else {
+            return;
+        };
+        let open = match row {
+            NavRow::Class(c) => self.expansion.collapsed_classes.contains(&c),
+            NavRow::Group(g) => !self.expansion.open_groups.contains(&g),
+            _ => return,
+        };
+        self.expand(open);
+    }
+
+    /// Moves the navigator cursor to the row that holds `row` (Left on a leaf).
+    fn nav_to_parent(&mut self, row: NavRow) {
+        let parent = match row {
+            NavRow::Version(n) => {
+                let o = self.graph.node(n).object;
+                navigator::group_of(&self.catalog, o).map(|g| NavRow::Object(g, o))
+            }
+            NavRow::Object(g, _) => Some(NavRow::Group(g)),
+            NavRow::Group(g) => self.catalog.get(g).map(|t| NavRow::Class(t.class)),
+            NavRow::Class(_) => None,
+        };
+        if let Some(i) = parent.and_then(|p| self.nav_rows.iter().position(|&r| r == p)) {
+            self.nav
+                .set(i, self.nav_rows.len(), self.viewport.navigator);
+            self.sync_selection_from_nav();
+        }
+    }
+
+    pub(crate) fn rebuild_nav(&mut self) {
+        self.nav_rows = navigator::build_rows(&self.graph, &self.catalog, &self.expansion);
+        self.nav.clamp(self.nav_rows.len(), self.viewport.navigator);
+    }
+
+    fn rebuild_nav_keeping(&mut self, row: NavRow) {
+        self.rebuild_nav();
+        if let Some(i) = self.nav_rows.iter().position(|&r| r == row) {
+            self.nav
+                .set(i, self.nav_rows.len(), self.viewport.navigator);
+        }
+    }
+
+    /// The navigator cursor moved: select what it points at.
+    fn sync_selection_from_nav(&mut self) {
+        let node = self
+            .nav_rows
+            .get(self.nav.cursor)
+            .and_then(|&r| navigator::row_node(&self.graph, r));
+        if node != self.selected {
+            self.set_selection(node);
+        }
+    }
+
+    fn set_selection(&mut self, node: Option<NodeId>) {
+        self.selected = node;
+        self.relation_rows = node
+            .map(|n| relations::relation_rows(&self.graph, n))
+            .unwrap_or_default();
+        self.relations = Default::default();
+        self.detail_scroll = 0;
+    }
+
+    /// Selects `to`, recording history when asked, and shows it in the navigator.
+    pub(crate) fn go_to(&mut self, to: NodeId, record: bool) {
+        if let Some(from) = self.selected.filter(|&f| record && f != to) {
+            self.history.visit(from);
+        }
+        self.set_selection(Some(to));
+        self.reveal(to);
+    }
+
+    /// Expands what hides `n` and puts the navigator cursor on it.
+    fn reveal(&mut self, n: NodeId) {
+        let o = self.graph.node(n).object;
+        let Some(gi) = navigator::group_of(&self.catalog, o) else {
+            return;
+        };
+        let class = self.catalog[gi].class;
+        self.expansion.collapsed_classes.remove(&class);
+        self.expansion.open_groups.insert(gi);
+        let latest = self.graph.object(o).versions.last() == Some(&n);
+        let target = if latest {
+            NavRow::Object(gi, o)
+        } else {
+            self.expansion.open_objects.insert(o);
+            NavRow::Version(n)
+        };
+        self.rebuild_nav();
+        if let Some(i) = self.nav_rows.iter().position(|&r| r == target) {
+            self.nav
+                .set(i, self.nav_rows.len(), self.viewport.navigator);
+        }
+    }
+
+    /// Sends the query to the search worker; an empty query clears at once.
+    fn run_search(&mut self) -> Vec<Effect> {
+        self.search.generation += 1;
+        if self.search.query.is_empty() {
+            self.search.matches.clear();
+            self.search.matched_query.clear();
+            return Vec::new();
+        }
+        // An identifier is looked up exactly, at once: no need for the worker.
+        let id = self
+            .search
+            .query
+            .strip_prefix("id:")
+            .unwrap_or(&self.search.query);
+        if let Some(n) = self.graph.find_node(&crate::graph::ElementKey::parse(id)) {
+            self.search.matches = vec![self.graph.node(n).object];
+            self.search.matched_query = self.search.query.clone();
+            self.search.current = 0;
+            self.show_match();
+            return Vec::new();
+        }
+        vec![Effect::Search {
+            generation: self.search.generation,
+            query: self.search.query.clone(),
+            index: self.search.index.clone(),
+        }]
+    }
+
+    fn show_match(&mut self) {
+        let Some(o) = self.search.current_match() else {
+            return;
+        };
+        if let Some(&latest) = self.graph.object(o).versions.last() {
+            self.screen = Screen::Main;
+            self.focus = Focus::Navigator;
+            self.set_selection(Some(latest));
+            self.reveal(latest);
+        }
+    }
+
+    fn open_tree(&mut self) {
+        if self.screen == Screen::ProcessTree {
+            self.screen = Screen::Main;
+            return;
+        }
+        if self.tree.is_none() {
+            self.tree = Some(self.graph.process_tree());
+            self.rebuild_tree();
+        }
+        self.screen = Screen::ProcessTree;
+        // Put the cursor on the selected task when there is one.
+        let selected = self.selected.map(|n| self.graph.node(n).object);
+        if let Some(i) = self
+            .tree_rows
+            .iter()
+            .position(|r| Some(r.object) == selected)
+        {
+            self.tree_cursor
+                .set(i, self.tree_rows.len(), self.viewport.screen);
+        }
+    }
+
+    fn rebuild_tree(&mut self) {
+        if let Some(t) = &self.tree {
+            self.tree_rows = tree::tree_rows(t, &self.tree_folded);
+            self.tree_cursor
+                .clamp(self.tree_rows.len(), self.viewport.screen);
+        }
+    }
+
+    fn open_shared(&mut self) {
+        if self.screen == Screen::Shared {
+            self.screen = Screen::Main;
+            return;
+        }
+        let Some(n) = self.selected else {
+            self.message = Some("select a task or a process first".into());
+            return;
+        };
+        let rows = relations::shared_rows(&self.graph, n);
+        if rows.is_empty() {
+            self.message = Some("no shared state: select a task or a process_memory".into());
+            return;
+        }
+        self.shared_rows = rows;
+        self.shared_cursor = Default::default();
+        self.screen = Screen::Shared;
+    }
+}
+
+fn first_edge_row(rows: &[LinkRow]) -> usize {
+    rows.iter()
+        .position(|r| matches!(r, LinkRow::Edge { .. }))
+        .unwrap_or(0)
+}

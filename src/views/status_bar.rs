@@ -1,0 +1,131 @@
+//! The two bottom lines: status (source, counts, selection path or a message) and key
+//! hints generated from the keymap (or the search prompt while searching).
+
+use crate::app::action::Action;
+use crate::app::keymap::Mode;
+use crate::app::state::{AppState, LoadStatus, Screen};
+use crate::text::{sanitize, sanitize_capped};
+use crate::views::Theme;
+use crate::views::lists::fit;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// The hints shown on each screen, with their short names.
+fn hints_for(screen: Screen) -> &'static [(Action, &'static str)] {
+    match screen {
+        Screen::Main => &[
+            (Action::ShowHelp, "Help"),
+            (Action::StartSearch, "Search"),
+            (Action::Activate, "Follow"),
+            (Action::GoBack, "Back"),
+            (Action::ShowSharedState, "Shared"),
+            (Action::ShowProcessTree, "Tree"),
+            (Action::ShowStats, "Stats"),
+            (Action::FocusNext, "Pane"),
+            (Action::Quit, "Quit"),
+        ],
+        Screen::ProcessTree | Screen::Shared => &[
+            (Action::Activate, "Open"),
+            (Action::Expand, "Unfold"),
+            (Action::Collapse, "Fold"),
+            (Action::Escape, "Close"),
+            (Action::Quit, "Quit"),
+        ],
+        Screen::Help | Screen::Stats => &[(Action::Escape, "Close"), (Action::Quit, "Quit")],
+    }
+}
+
+/// File names without their directories: the status line is short.
+fn short_source(source: &str) -> String {
+    source
+        .split(", ")
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The key to show for an action: a function key (what csysdig and ProcMon users look
+/// for), else a letter or `/` `?`, else a named key, shortened.
+fn display_key(keys: &[String]) -> Option<String> {
+    let f = keys.iter().find(|k| k.starts_with('F') && k.len() > 1);
+    let plain = keys.iter().find(|k| {
+        k.chars().count() == 1
+            && k.chars()
+                .all(|c| c.is_alphanumeric() || c == '/' || c == '?')
+    });
+    let named = keys
+        .iter()
+        .find(|k| !k.contains('-') && k.chars().count() > 1);
+    let key = f.or(plain).or(named).or(keys.first())?;
+    Some(match key.as_str() {
+        "Backspace" => "Bksp".to_string(),
+        k => k.to_string(),
+    })
+}
+
+/// Draws the status and hints lines.
+pub fn render(frame: &mut Frame, status: Rect, hints: Rect, state: &AppState, theme: &Theme) {
+    let g = &state.graph;
+    let c = &state.summary.counts;
+    let counts = match &state.load {
+        LoadStatus::Done => format!("{} nodes {} edges", c.nodes, c.edges),
+        LoadStatus::Loading { .. } => "loading…".into(),
+        LoadStatus::Failed(_) => "load failed".into(),
+    };
+    let tail = if let Some(m) = &state.message {
+        Span::styled(sanitize(m), theme.warning)
+    } else if let Some(n) = state.selected {
+        Span::raw(format!(
+            "{} › {} › {}",
+            g.node(n).class.name(),
+            sanitize(g.node_kind(n)),
+            sanitize_capped(&g.node_label(n), 60)
+        ))
+    } else {
+        Span::raw("")
+    };
+    let line = fit(
+        vec![
+            Span::raw(" "),
+            tail,
+            Span::raw(format!(" │ {counts} │ ")),
+            Span::raw(sanitize_capped(&short_source(&state.source), 40)),
+        ],
+        usize::from(status.width),
+    );
+    frame.render_widget(Paragraph::new(line).style(theme.status), status);
+
+    let line = if state.mode == Mode::Search {
+        let found = if state.search.query.is_empty() {
+            String::new()
+        } else if state.search.pending() {
+            "  searching…".into()
+        } else if state.search.matches.is_empty() {
+            "  no match".into()
+        } else {
+            format!(
+                "  {}/{} matches",
+                state.search.current + 1,
+                state.search.matches.len()
+            )
+        };
+        Line::from(vec![
+            Span::styled("/", theme.key),
+            Span::raw(sanitize(&state.search.query)),
+            Span::raw("█"),
+            Span::styled(found, theme.dim),
+        ])
+    } else {
+        let mut spans = Vec::new();
+        for &(action, name) in hints_for(state.screen) {
+            if let Some(key) = display_key(&state.keymap.keys_for(Mode::Normal, action)) {
+                spans.push(Span::styled(key, theme.key));
+                spans.push(Span::raw(format!("{name} ")));
+            }
+        }
+        fit(spans, usize::from(hints.width))
+    };
+    frame.render_widget(Paragraph::new(line), hints);
+}
