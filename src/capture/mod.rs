@@ -2,6 +2,7 @@
 //! time, eBPF capture and live transports). Never draws: no ratatui, no crossterm.
 
 pub mod camflow;
+pub mod ebpf;
 pub mod error;
 
 pub use error::CaptureError;

@@ -1,0 +1,119 @@
+/* The record the kernel side hands to user space through the ring buffer, and the maps
+ * user space configures. src/capture/ebpf/event.rs decodes the same layout (little
+ * endian, natural alignment); change both together and bump PS_ABI_VERSION. */
+#ifndef PROVSCOPE_EVENT_H
+#define PROVSCOPE_EVENT_H
+
+#include "bpf_defs.h"
+
+#define PS_ABI_VERSION 1
+#define PS_STR_MAX 256
+#define PS_NR_MAX 512
+#define PS_COUNTERS 16
+
+enum ps_kind {
+    PS_SYSCALL = 1, /* a syscall returned */
+    PS_FORK = 2,    /* sched_process_fork: a task cloned another (thread or process) */
+    PS_EXEC = 3,    /* sched_process_exec: a task started a new program */
+    PS_EXIT = 4,    /* sched_process_exit: a task ended */
+};
+
+/* What an fd referred to when the syscall returned; ino == 0 means "no object". */
+struct ps_obj {
+    __u64 ino;
+    __u32 dev;
+    __u16 mode;      /* i_mode: file type and permissions */
+    __u16 sock_type; /* SOCK_STREAM, SOCK_DGRAM... for sockets */
+    __u16 family;    /* AF_INET, AF_INET6, AF_UNIX... for sockets */
+    __u16 sport;     /* local port, host order */
+    __u16 dport;     /* remote port, host order */
+    __u16 proto;
+    __u8 saddr[16];  /* local address (IPv4 in the first 4 bytes) */
+    __u8 daddr[16];  /* remote address */
+};
+
+struct ps_event {
+    __u32 kind;
+    __u32 nr;        /* syscall number (PS_SYSCALL) */
+    __u64 ts;        /* bpf_ktime_get_ns */
+    __u32 tgid;      /* process */
+    __u32 tid;       /* thread (CamFlow task) */
+    __u32 uid;
+    __u32 gid;
+    __u64 cgroup;
+    __s64 ret;       /* syscall return value */
+    __u64 args[6];   /* syscall arguments */
+    __u32 aux[4];    /* fork: child tid, child tgid; exit: 1 when the process ends; pipe fds */
+    struct ps_obj obj[2];
+    __u16 str_len[2]; /* bytes read into str[i] including the NUL; 0 = absent */
+    __u32 flags;      /* PS_EV_* */
+    char str[2][PS_STR_MAX];
+};
+
+/* The offsets src/capture/ebpf/event.rs decodes: a change here fails the build. */
+_Static_assert(sizeof(struct ps_obj) == 56, "ps_obj layout");
+_Static_assert(__builtin_offsetof(struct ps_event, args) == 48, "ps_event.args");
+_Static_assert(__builtin_offsetof(struct ps_event, aux) == 96, "ps_event.aux");
+_Static_assert(__builtin_offsetof(struct ps_event, obj) == 112, "ps_event.obj");
+_Static_assert(__builtin_offsetof(struct ps_event, str_len) == 224, "ps_event.str_len");
+_Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
+
+#define PS_EV_STR0_CUT 1 /* str[0] filled its buffer: the string may be longer */
+#define PS_EV_STR1_CUT 2
+
+/* Syscall table entry: which relation class a syscall belongs to, and which arguments
+ * name fds, strings, socket addresses and fd pairs. 7 means "none", 6 "the return value". */
+#define PS_ARG_NONE 7
+#define PS_ARG_RET 6
+#define PS_SPEC_CLASS(s) ((s) & 0xff)
+#define PS_SPEC_FD_A(s) (((s) >> 8) & 7)
+#define PS_SPEC_FD_B(s) (((s) >> 11) & 7)
+#define PS_SPEC_STR_A(s) (((s) >> 14) & 7)
+#define PS_SPEC_STR_B(s) (((s) >> 17) & 7)
+#define PS_SPEC_ADDR(s) (((s) >> 20) & 7)
+#define PS_SPEC_FDPAIR(s) (((s) >> 23) & 7)
+#define PS_SPEC_KEEP_FAILED (1u << 26)
+
+/* Global switches (map "config", one entry). */
+#define PS_CFG_TRACK_ONLY 1     /* only tracked processes (and what they touch) */
+#define PS_CFG_UID_FILTER 2     /* consult "uids" */
+#define PS_CFG_GID_FILTER 4     /* consult "gids" */
+#define PS_CFG_CGROUP_FILTER 8  /* consult "cgroups" */
+#define PS_CFG_INODE_FILTER 16  /* consult "inodes" */
+#define PS_CFG_PAUSED 32        /* record nothing (counted as filtered) */
+
+struct ps_config {
+    __u32 flags;
+    __u32 wake_bytes; /* wake the reader once this much data waits */
+    __u64 class_off;  /* bit c set: relation class c is not captured */
+};
+
+/* Per-process and per-inode filter flags. */
+#define PS_OPAQUE 1  /* never recorded */
+#define PS_TRACKED 2 /* recorded in track-only mode; children inherit it */
+
+struct ps_inode_key {
+    __u64 ino;
+    __u32 dev;
+    __u32 pad;
+};
+
+/* Counter slots (map "counters", per CPU). */
+enum ps_counter {
+    PS_C_EVENTS = 0,       /* records written */
+    PS_C_DROP_RINGBUF = 1, /* lost: ring buffer full */
+    PS_C_DROP_FAULT = 2,   /* lost: event too damaged to send (never yet) */
+    PS_C_F_OPAQUE = 3,     /* filtered: opaque process (the capture itself, ...) */
+    PS_C_F_TRACK = 4,      /* filtered: not tracked in track-only mode */
+    PS_C_F_UID = 5,
+    PS_C_F_GID = 6,
+    PS_C_F_CGROUP = 7,
+    PS_C_F_RELATION = 8,   /* filtered: relation class switched off */
+    PS_C_F_INODE = 9,      /* filtered: opaque inode */
+    PS_C_FAILED = 10,      /* syscalls that failed: no flow, not recorded */
+    PS_C_F_PAUSED = 11,
+    PS_C_STR_FAULT = 12,   /* a string argument could not be read (recorded without it) */
+    PS_C_UNRESOLVED = 13,  /* the fd named no object (anonymous mmap, closed fd): nothing to record */
+};
+
+#endif

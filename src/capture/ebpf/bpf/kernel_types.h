@@ -1,0 +1,90 @@
+/* The few kernel structures the capture reads, with only the fields it uses. Thanks to
+ * preserve_access_index, fields are matched by name against the running kernel's BTF at
+ * load time (CO-RE), so member order and sizes here need not match any one kernel. */
+#ifndef PROVSCOPE_KERNEL_TYPES_H
+#define PROVSCOPE_KERNEL_TYPES_H
+
+#include "bpf_defs.h"
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct pt_regs {
+    unsigned long di, si, dx, r10, r8, r9, orig_ax, ax;
+};
+
+typedef struct { int counter; } atomic_t;
+
+struct super_block {
+    dev_t s_dev;
+};
+
+struct inode {
+    umode_t i_mode;
+    unsigned long i_ino;
+    struct super_block *i_sb;
+};
+
+struct in6_addr {
+    __u8 u6_addr8[16];
+};
+
+struct sock_common {
+    __be32 skc_daddr;
+    __be32 skc_rcv_saddr;
+    __be16 skc_dport;
+    __u16 skc_num;
+    unsigned short skc_family;
+    struct in6_addr skc_v6_daddr;
+    struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock {
+    struct sock_common __sk_common;
+    __u16 sk_protocol;
+    __u16 sk_type;
+};
+
+struct socket {
+    short type;
+    struct sock *sk;
+};
+
+struct file {
+    struct inode *f_inode;
+    void *private_data;
+};
+
+struct fdtable {
+    unsigned int max_fds;
+    struct file **fd;
+};
+
+struct files_struct {
+    struct fdtable *fdt;
+};
+
+struct mm_struct {
+    unsigned long arg_start;
+    unsigned long arg_end;
+};
+
+struct signal_struct {
+    atomic_t live;
+};
+
+struct task_struct {
+    int pid;
+    int tgid;
+    struct files_struct *files;
+    struct mm_struct *mm;
+    struct signal_struct *signal;
+};
+
+struct linux_binprm {
+    struct file *file;
+    const char *filename;
+};
+
+#pragma clang attribute pop
+
+#endif

@@ -1,0 +1,351 @@
+//! Loading the committed BPF object with aya, attaching its tracepoint programs, and the
+//! handles user space keeps: the ring buffer it drains, the filter maps it writes and the
+//! counters it reads. Pure Rust at run time: no C toolchain, no libbpf.
+
+use crate::capture::ebpf::syscalls::{Class, TABLE};
+use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
+use aya::programs::BtfTracePoint;
+use aya::{Btf, Ebpf, EbpfLoader, Pod};
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::Duration;
+
+/// The compiled kernel side (rebuilt by tools/bpf/build.sh, checked in CI).
+const OBJECT: &[u8] = include_bytes!("bpf/provscope.bpf.o");
+
+/// The tracepoints and the programs attached to them.
+const PROGRAMS: [(&str, &str); 4] = [
+    ("handle_sys_exit", "sys_exit"),
+    ("handle_fork", "sched_process_fork"),
+    ("handle_exec", "sched_process_exec"),
+    ("handle_exit", "sched_process_exit"),
+];
+
+/// Mirrors `struct ps_config`.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+struct Config {
+    flags: u32,
+    wake_bytes: u32,
+    class_off: u64,
+}
+
+// SAFETY: plain old data, #[repr(C)] with no padding (4 + 4 + 8 bytes), matching
+// `struct ps_config`; aya copies it byte for byte into the map.
+unsafe impl Pod for Config {}
+
+/// Mirrors `struct ps_inode_key`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
+pub struct InodeKey {
+    /// Inode number.
+    pub ino: u64,
+    /// Device, kernel encoding.
+    pub dev: u32,
+    pad: u32,
+}
+
+// SAFETY: #[repr(C)], 16 bytes, the padding is an explicit zeroed field.
+unsafe impl Pod for InodeKey {}
+
+impl InodeKey {
+    /// The key of an inode.
+    pub fn new(dev: u32, ino: u64) -> InodeKey {
+        InodeKey { ino, dev, pad: 0 }
+    }
+}
+
+/// Process or inode filter flags (`PS_OPAQUE`, `PS_TRACKED`).
+pub const OPAQUE: u32 = 1;
+/// See [`OPAQUE`].
+pub const TRACKED: u32 = 2;
+
+const CFG_TRACK_ONLY: u32 = 1;
+const CFG_UID_FILTER: u32 = 2;
+const CFG_GID_FILTER: u32 = 4;
+const CFG_CGROUP_FILTER: u32 = 8;
+const CFG_INODE_FILTER: u32 = 16;
+const CFG_PAUSED: u32 = 32;
+
+/// Counter slots, in `enum ps_counter` order, with their report names.
+pub const COUNTER_NAMES: [&str; 14] = [
+    "events",
+    "dropped: ring buffer full",
+    "dropped: damaged",
+    "filtered: opaque process",
+    "filtered: not tracked",
+    "filtered: user",
+    "filtered: group",
+    "filtered: cgroup",
+    "filtered: relation type",
+    "filtered: opaque file",
+    "failed syscalls (no flow)",
+    "filtered: paused",
+    "string arguments unreadable",
+    "fd without an object",
+];
+
+/// Why the capture could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// Not enough privilege.
+    #[error(
+        "capturing needs root, or the CAP_BPF and CAP_PERFMON capabilities (this process has neither); try: sudo provscope capture ..."
+    )]
+    Privilege,
+    /// The kernel has no BTF.
+    #[error("this kernel exposes no BTF (/sys/kernel/btf/vmlinux): {0}")]
+    Btf(String),
+    /// Loading, verifying or attaching failed.
+    #[error("cannot load the capture programs into the kernel: {0}")]
+    Load(String),
+}
+
+fn load_error(e: impl std::fmt::Display) -> ProbeError {
+    ProbeError::Load(e.to_string())
+}
+
+/// True when this process may load and attach tracing programs.
+pub fn has_privilege() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    // CapEff is a hex mask; CAP_PERFMON = 38, CAP_BPF = 39.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << 38) != 0 && caps & (1 << 39) != 0)
+}
+
+/// The loaded, attached kernel side.
+pub struct Probe {
+    bpf: Ebpf,
+    ring: RingBuf<MapData>,
+    config: Config,
+}
+
+/// Ring buffer size: 64 MiB absorbs a burst of ~100k records while user space writes.
+const RING_BYTES: u32 = 1 << 26;
+
+impl Probe {
+    /// Loads and attaches everything; the capture runs from here on, with nothing
+    /// filtered but this process itself (opaque, so it never records its own work).
+    pub fn start() -> Result<Probe, ProbeError> {
+        if !has_privilege() {
+            return Err(ProbeError::Privilege);
+        }
+        let btf = Btf::from_sys_fs().map_err(|e| ProbeError::Btf(e.to_string()))?;
+        let mut bpf = EbpfLoader::new()
+            .btf(Some(&btf))
+            .map_max_entries("events", RING_BYTES)
+            .load(OBJECT)
+            .map_err(load_error)?;
+        {
+            let mut table: Array<_, u32> =
+                Array::try_from(bpf.map_mut("syscalls").ok_or_else(|| missing("syscalls"))?)
+                    .map_err(load_error)?;
+            for s in TABLE {
+                table.set(s.nr, s.encode(), 0).map_err(load_error)?;
+            }
+        }
+        let ring = RingBuf::try_from(bpf.take_map("events").ok_or_else(|| missing("events"))?)
+            .map_err(load_error)?;
+        let mut probe = Probe {
+            bpf,
+            ring,
+            config: Config {
+                flags: 0,
+                wake_bytes: 1 << 20,
+                class_off: 0,
+            },
+        };
+        probe.write_config()?;
+        probe.set_process(std::process::id(), OPAQUE)?;
+        for (prog, tracepoint) in PROGRAMS {
+            let p: &mut BtfTracePoint = probe
+                .bpf
+                .program_mut(prog)
+                .ok_or_else(|| missing(prog))?
+                .try_into()
+                .map_err(load_error)?;
+            p.load(tracepoint, &btf)
+                .map_err(|e| ProbeError::Load(format!("{prog}: {e}")))?;
+            p.attach()
+                .map_err(|e| ProbeError::Load(format!("{prog}: {e}")))?;
+        }
+        Ok(probe)
+    }
+
+    fn write_config(&mut self) -> Result<(), ProbeError> {
+        let mut cfg: Array<_, Config> = Array::try_from(
+            self.bpf
+                .map_mut("config")
+                .ok_or_else(|| missing("config"))?,
+        )
+        .map_err(load_error)?;
+        cfg.set(0, self.config, 0).map_err(load_error)
+    }
+
+    fn set_flag(&mut self, flag: u32, on: bool) -> Result<(), ProbeError> {
+        if on {
+            self.config.flags |= flag;
+        } else {
+            self.config.flags &= !flag;
+        }
+        self.write_config()
+    }
+
+    /// Sets or clears a process's flags ([`OPAQUE`], [`TRACKED`]); 0 clears.
+    pub fn set_process(&mut self, tgid: u32, flags: u32) -> Result<(), ProbeError> {
+        let mut pids: HashMap<_, u32, u32> =
+            HashMap::try_from(self.bpf.map_mut("pids").ok_or_else(|| missing("pids"))?)
+                .map_err(load_error)?;
+        if flags == 0 {
+            // Removing an absent key is not an error worth reporting.
+            let _ = pids.remove(&tgid);
+            Ok(())
+        } else {
+            pids.insert(tgid, flags, 0).map_err(load_error)
+        }
+    }
+
+    /// Sets or clears an inode's flags; any inode flag turns the inode filter on.
+    pub fn set_inode(&mut self, key: InodeKey, flags: u32) -> Result<(), ProbeError> {
+        {
+            let mut inodes: HashMap<_, InodeKey, u32> = HashMap::try_from(
+                self.bpf
+                    .map_mut("inodes")
+                    .ok_or_else(|| missing("inodes"))?,
+            )
+            .map_err(load_error)?;
+            if flags == 0 {
+                let _ = inodes.remove(&key);
+            } else {
+                inodes.insert(key, flags, 0).map_err(load_error)?;
+            }
+        }
+        if flags != 0 {
+            self.set_flag(CFG_INODE_FILTER, true)?;
+        }
+        Ok(())
+    }
+
+    /// Track-only mode: record only tracked processes (and their descendants), and what
+    /// touches tracked inodes.
+    pub fn set_track_only(&mut self, on: bool) -> Result<(), ProbeError> {
+        self.set_flag(CFG_TRACK_ONLY, on)
+    }
+
+    /// Pause: record nothing until resumed (filtered records are counted).
+    pub fn set_paused(&mut self, on: bool) -> Result<(), ProbeError> {
+        self.set_flag(CFG_PAUSED, on)
+    }
+
+    /// Switches a relation class off (not captured) or on.
+    pub fn set_class(&mut self, class: Class, captured: bool) -> Result<(), ProbeError> {
+        let bit = 1u64 << (class as u8);
+        if captured {
+            self.config.class_off &= !bit;
+        } else {
+            self.config.class_off |= bit;
+        }
+        self.write_config()
+    }
+
+    /// Ignores (or stops ignoring) a user id.
+    pub fn set_uid_filtered(&mut self, uid: u32, filtered: bool) -> Result<(), ProbeError> {
+        self.set_id_filter("uids", uid, filtered, CFG_UID_FILTER)
+    }
+
+    /// Ignores (or stops ignoring) a group id.
+    pub fn set_gid_filtered(&mut self, gid: u32, filtered: bool) -> Result<(), ProbeError> {
+        self.set_id_filter("gids", gid, filtered, CFG_GID_FILTER)
+    }
+
+    fn set_id_filter(
+        &mut self,
+        map: &str,
+        id: u32,
+        filtered: bool,
+        flag: u32,
+    ) -> Result<(), ProbeError> {
+        let empty = {
+            let mut ids: HashMap<_, u32, u32> =
+                HashMap::try_from(self.bpf.map_mut(map).ok_or_else(|| missing(map))?)
+                    .map_err(load_error)?;
+            if filtered {
+                ids.insert(id, 1, 0).map_err(load_error)?;
+            } else {
+                let _ = ids.remove(&id);
+            }
+            ids.keys().next().is_none()
+        };
+        self.set_flag(flag, !empty)
+    }
+
+    /// Ignores (or stops ignoring) a cgroup by id.
+    pub fn set_cgroup_filtered(&mut self, cgroup: u64, filtered: bool) -> Result<(), ProbeError> {
+        let empty = {
+            let mut ids: HashMap<_, u64, u32> = HashMap::try_from(
+                self.bpf
+                    .map_mut("cgroups")
+                    .ok_or_else(|| missing("cgroups"))?,
+            )
+            .map_err(load_error)?;
+            if filtered {
+                ids.insert(cgroup, 1, 0).map_err(load_error)?;
+            } else {
+                let _ = ids.remove(&cgroup);
+            }
+            ids.keys().next().is_none()
+        };
+        self.set_flag(CFG_CGROUP_FILTER, !empty)
+    }
+
+    /// Waits up to `timeout` for records, then hands every waiting record to `f`.
+    /// Returns how many were handed over.
+    pub fn drain(&mut self, timeout: Duration, mut f: impl FnMut(&[u8])) -> usize {
+        let mut n = 0;
+        while let Some(item) = self.ring.next() {
+            f(&item);
+            n += 1;
+        }
+        if n > 0 {
+            return n;
+        }
+        let mut pfd = libc::pollfd {
+            fd: self.ring.as_fd().as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: one valid pollfd, for the duration of the call.
+        unsafe { libc::poll(&mut pfd, 1, ms) };
+        while let Some(item) = self.ring.next() {
+            f(&item);
+            n += 1;
+        }
+        n
+    }
+
+    /// The kernel side's counters, summed over CPUs, in [`COUNTER_NAMES`] order.
+    pub fn counters(&self) -> Vec<u64> {
+        let Some(map) = self.bpf.map("counters") else {
+            return vec![0; COUNTER_NAMES.len()];
+        };
+        let Ok(arr) = PerCpuArray::<_, u64>::try_from(map) else {
+            return vec![0; COUNTER_NAMES.len()];
+        };
+        (0..COUNTER_NAMES.len() as u32)
+            .map(|i| arr.get(&i, 0).map_or(0, |v| v.iter().sum()))
+            .collect()
+    }
+}
+
+fn missing(name: &str) -> ProbeError {
+    ProbeError::Load(format!("the BPF object has no '{name}'"))
+}
