@@ -103,3 +103,60 @@ fn open_reads_the_trace_from_stdin_and_keys_from_the_terminal() {
     app.keys(b"q");
     assert_eq!(app.wait_exit(), 0);
 }
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where `needle` last occurs in `hay`.
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The issue's "a panic or error restores the terminal (raw mode off, alternate screen
+/// left) before printing": the binary's hidden crash-test hook panics on a key while the
+/// UI is up; the bytes it writes must leave the alternate screen before the message, and
+/// the message must come out with raw mode off.
+#[test]
+fn a_panic_restores_the_terminal_before_the_message_is_printed() {
+    let message = "PROVSCOPE_CRASH_TEST: deliberate panic on a key press";
+    let mut app = PtyApp::spawn(
+        &["open", &sample(V080)],
+        W,
+        H,
+        &[("PROVSCOPE_CRASH_TEST", "panic")],
+    );
+    app.wait_for("Navigator", W, H);
+    assert!(app.screen(W, H).screen().alternate_screen(), "UI is up");
+    app.keys(b"j");
+    let code = app.wait_exit();
+    assert_ne!(code, 0, "a panic must not exit with success");
+    // The reader thread may still be catching up with the last bytes.
+    let screen = app.wait_for(message, W, H);
+
+    let raw = app.raw();
+    let said = find(&raw, message.as_bytes()).expect("panic message written");
+    let entered = rfind(&raw[..said], b"\x1b[?1049h").expect("alternate screen entered");
+    let left = find(&raw[entered..], b"\x1b[?1049l").map(|i| entered + i);
+    assert!(
+        left.is_some_and(|l| l < said),
+        "alternate screen not left before the panic message: {:?}",
+        String::from_utf8_lossy(&raw[said.saturating_sub(300).max(entered)..])
+    );
+    // With raw mode off the terminal turns "\n" into "\r\n" again, so the message line
+    // starts at the left margin instead of stair-stepping.
+    assert!(
+        raw[..said].ends_with(b"\r\n"),
+        "panic message written in raw mode: {:?}",
+        String::from_utf8_lossy(&raw[said.saturating_sub(80)..said + message.len()])
+    );
+
+    let parser = app.screen(W, H);
+    assert!(!parser.screen().alternate_screen(), "alternate screen left");
+    assert!(screen.contains("panicked at"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.starts_with(message)),
+        "message not readable at the left margin:\n{screen}"
+    );
+}

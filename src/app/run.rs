@@ -85,6 +85,11 @@ pub fn run_loop<B: Backend>(
     workers: &SearchWorker,
     theme: &Theme,
 ) -> Result<(), B::Error> {
+    // Hidden crash-test hook: with PROVSCOPE_CRASH_TEST=panic the first key after the
+    // first frame panics, so tests/tui_e2e.rs can check on the real binary that the panic
+    // hook leaves the alternate screen before the message is printed. Kept out of --help
+    // (it is for tests only); nothing changes when the variable is unset.
+    let crash_test = std::env::var_os("PROVSCOPE_CRASH_TEST").is_some_and(|v| v == "panic");
     loop {
         if state.dirty {
             let mut viewport = state.viewport;
@@ -98,6 +103,9 @@ pub fn run_loop<B: Backend>(
         let Ok(first) = rx.recv() else { return Ok(()) };
         // Drain what is queued so a burst of keys or progress costs one frame.
         for event in std::iter::once(first).chain(rx.try_iter()) {
+            if crash_test && matches!(event, AppEvent::Key(_)) {
+                panic!("PROVSCOPE_CRASH_TEST: deliberate panic on a key press");
+            }
             for effect in handle_event(state, event) {
                 workers.execute(effect);
             }

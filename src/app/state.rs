@@ -67,6 +67,8 @@ pub struct Viewport {
     pub relations: usize,
     /// Detail lines.
     pub detail: usize,
+    /// Rows of the detail text once wrapped, so scrolling stops at its end.
+    pub detail_lines: usize,
     /// Rows of a full-screen list (tree, shared state, help, stats).
     pub screen: usize,
 }
@@ -77,6 +79,7 @@ impl Default for Viewport {
             navigator: 18,
             relations: 8,
             detail: 8,
+            detail_lines: 0,
             screen: 20,
         }
     }

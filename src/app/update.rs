@@ -176,7 +176,8 @@ impl AppState {
                     .move_by(delta, self.relation_rows.len(), vp.relations);
             }
             (Screen::Main, Focus::Detail) => {
-                self.detail_scroll = self.detail_scroll.saturating_add_signed(delta);
+                let last = vp.detail_lines.saturating_sub(vp.detail);
+                self.detail_scroll = self.detail_scroll.saturating_add_signed(delta).min(last);
             }
             (Screen::ProcessTree, _) => {
                 self.tree_cursor

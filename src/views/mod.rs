@@ -29,12 +29,13 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) -> Viewport {
         Screen::Main => {
             let main = layout::main_panes(areas.body);
             navigator::render(frame, main.navigator, state, theme);
-            detail::render(frame, main.detail, state, theme);
+            let detail_lines = detail::render(frame, main.detail, state, theme);
             relations::render(frame, main.relations, state, theme);
             Viewport {
                 navigator: inner_rows(main.navigator),
                 relations: inner_rows(main.relations),
                 detail: inner_rows(main.detail),
+                detail_lines,
                 screen: inner_rows(areas.body),
             }
         }
