@@ -47,6 +47,25 @@ pub enum Command {
         #[arg(short, long)]
         output: String,
     },
+    /// Capture this machine's provenance with eBPF (root, or CAP_BPF + CAP_PERFMON), in
+    /// CamFlow's graph model and camflowd's layout.
+    Capture {
+        /// Output file; '-' is stdout.
+        #[arg(short, long, default_value = "-")]
+        output: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "w3c")]
+        format: OutputFormat,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Only what CMD's process tree does and touches (needs CMD).
+        #[arg(long, requires = "command")]
+        track: bool,
+        /// A command to run; the capture stops when it exits.
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
     /// Measure provscope (see README: Benchmarks).
     Bench {
         /// Which benchmark.
@@ -105,6 +124,21 @@ pub fn main() -> ExitCode {
         Command::Open { traces } => commands::open::run(traces),
         Command::Stats { traces, json } => commands::stats::run(&traces, json),
         Command::Convert { trace, to, output } => commands::convert::run(&trace, to, &output),
+        Command::Capture {
+            output,
+            format,
+            duration,
+            track,
+            command,
+        } => commands::capture::run(&commands::capture::CaptureOptions {
+            output,
+            format,
+            duration: duration
+                .filter(|d| d.is_finite() && *d >= 0.0)
+                .map(std::time::Duration::from_secs_f64),
+            track,
+            command,
+        }),
         Command::Bench { which } => match which {
             BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
             BenchCommand::Ui { trace } => commands::bench_ui::run(&trace),

@@ -2,6 +2,7 @@
 
 pub mod bench_load;
 pub mod bench_ui;
+pub mod capture;
 pub mod convert;
 pub mod gen_trace;
 pub mod open;

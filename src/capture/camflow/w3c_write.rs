@@ -29,14 +29,47 @@ pub struct WriteCounts {
     pub lines: u64,
 }
 
-/// Collects elements into sections and flushes documents.
-struct DocumentBuilder<'w, W: Write> {
+/// Collects elements into sections and flushes documents: the streaming side of the
+/// writer, also used by the capture to write elements as it makes them.
+pub struct DocumentBuilder<'w, W: Write> {
     out: &'w mut W,
     sections: Vec<(&'static str, String)>,
     counts: WriteCounts,
 }
 
-impl<W: Write> DocumentBuilder<'_, W> {
+impl<'w, W: Write> DocumentBuilder<'w, W> {
+    /// A writer of documents to `out`.
+    pub fn new(out: &'w mut W) -> Self {
+        DocumentBuilder {
+            out,
+            sections: Vec::new(),
+            counts: WriteCounts::default(),
+        }
+    }
+
+    /// What was written so far.
+    pub fn counts(&self) -> WriteCounts {
+        self.counts
+    }
+
+    /// Adds a vertex element (`"cf:ID":{...}`) to its section.
+    pub fn push_node(&mut self, section: &'static str, element: &str) -> io::Result<()> {
+        self.counts.nodes += 1;
+        self.push(section, element)
+    }
+
+    /// Adds a relation element to its section.
+    pub fn push_edge(&mut self, section: &'static str, element: &str) -> io::Result<()> {
+        self.counts.edges += 1;
+        self.push(section, element)
+    }
+
+    /// Writes what is pending as one document (camflowd flushes on a timer too).
+    pub fn flush_document(&mut self) -> io::Result<()> {
+        self.flush()?;
+        self.out.flush()
+    }
+
     fn push(&mut self, section: &'static str, element: &str) -> io::Result<()> {
         let slot = match self.sections.iter().position(|(s, _)| *s == section) {
             Some(i) => i,
@@ -86,11 +119,7 @@ fn section_order() -> Vec<&'static str> {
 
 /// Writes every trace element of `g` as W3C PROV-JSON lines.
 pub fn write_w3c<W: Write>(g: &ProvGraph, out: &mut W) -> io::Result<WriteCounts> {
-    let mut doc = DocumentBuilder {
-        out,
-        sections: Vec::new(),
-        counts: WriteCounts::default(),
-    };
+    let mut doc = DocumentBuilder::new(out);
     let mut text = String::new();
     for n in g.node_ids() {
         if g.node(n).origin != Origin::Defined {
@@ -98,8 +127,7 @@ pub fn write_w3c<W: Write>(g: &ProvGraph, out: &mut W) -> io::Result<WriteCounts
         }
         text.clear();
         node_element(g, n, &mut text);
-        doc.push(g.node(n).class.section(), &text)?;
-        doc.counts.nodes += 1;
+        doc.push_node(g.node(n).class.section(), &text)?;
     }
     for e in g.edge_ids() {
         if g.edge(e).derived {
@@ -107,11 +135,9 @@ pub fn write_w3c<W: Write>(g: &ProvGraph, out: &mut W) -> io::Result<WriteCounts
         }
         text.clear();
         edge_element(g, e, &mut text);
-        doc.push(g.edge(e).category.section(), &text)?;
-        doc.counts.edges += 1;
+        doc.push_edge(g.edge(e).category.section(), &text)?;
     }
-    doc.flush()?;
-    doc.out.flush()?;
+    doc.flush_document()?;
     Ok(doc.counts)
 }
 

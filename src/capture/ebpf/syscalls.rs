@@ -183,6 +183,13 @@ const fn paths(mut s: Spec, a: u8, b: u8) -> Spec {
     s
 }
 
+/// The directory fd of an `*at` call, resolved like any fd (into the second slot) so that
+/// relative names resolve even after the process has gone.
+const fn dirfd(mut s: Spec, a: u8) -> Spec {
+    s.fd_b = Some(Arg::N(a));
+    s
+}
+
 const fn addr(mut s: Spec, a: u8) -> Spec {
     s.addr = Some(a);
     s
@@ -216,8 +223,8 @@ pub const TABLE: &[Spec] = &[
     fd(spec(307, "sendmmsg", C::Send), N(0)),
     path(fd(spec(2, "open", C::Open), Ret), 0),
     path(fd(spec(85, "creat", C::Open), Ret), 0),
-    path(fd(spec(257, "openat", C::Open), Ret), 1),
-    path(fd(spec(437, "openat2", C::Open), Ret), 1),
+    dirfd(path(fd(spec(257, "openat", C::Open), Ret), 1), 0),
+    dirfd(path(fd(spec(437, "openat2", C::Open), Ret), 1), 0),
     addr(fd(spec(42, "connect", C::Connect), N(0)), 1),
     addr(fd(spec(49, "bind", C::Bind), N(0)), 1),
     fd(spec(50, "listen", C::Listen), N(0)),
@@ -231,27 +238,27 @@ pub const TABLE: &[Spec] = &[
     fd(spec(33, "dup2", C::Dup), N(0)),
     fd(spec(292, "dup3", C::Dup), N(0)),
     path(spec(87, "unlink", C::Unlink), 0),
-    path(spec(263, "unlinkat", C::Unlink), 1),
+    dirfd(path(spec(263, "unlinkat", C::Unlink), 1), 0),
     path(spec(84, "rmdir", C::Unlink), 0),
     paths(spec(82, "rename", C::Rename), 0, 1),
-    paths(spec(264, "renameat", C::Rename), 1, 3),
-    paths(spec(316, "renameat2", C::Rename), 1, 3),
+    dirfd(paths(spec(264, "renameat", C::Rename), 1, 3), 0),
+    dirfd(paths(spec(316, "renameat2", C::Rename), 1, 3), 0),
     paths(spec(86, "link", C::Link), 0, 1),
-    paths(spec(265, "linkat", C::Link), 1, 3),
+    dirfd(paths(spec(265, "linkat", C::Link), 1, 3), 0),
     paths(spec(88, "symlink", C::Symlink), 0, 1),
-    paths(spec(266, "symlinkat", C::Symlink), 0, 2),
+    dirfd(paths(spec(266, "symlinkat", C::Symlink), 0, 2), 1),
     path(spec(133, "mknod", C::Create), 0),
-    path(spec(259, "mknodat", C::Create), 1),
+    dirfd(path(spec(259, "mknodat", C::Create), 1), 0),
     path(spec(83, "mkdir", C::Create), 0),
-    path(spec(258, "mkdirat", C::Create), 1),
+    dirfd(path(spec(258, "mkdirat", C::Create), 1), 0),
     path(spec(90, "chmod", C::Setattr), 0),
     fd(spec(91, "fchmod", C::Setattr), N(0)),
-    path(spec(268, "fchmodat", C::Setattr), 1),
-    path(spec(452, "fchmodat2", C::Setattr), 1),
+    dirfd(path(spec(268, "fchmodat", C::Setattr), 1), 0),
+    dirfd(path(spec(452, "fchmodat2", C::Setattr), 1), 0),
     path(spec(92, "chown", C::Setattr), 0),
     fd(spec(93, "fchown", C::Setattr), N(0)),
     path(spec(94, "lchown", C::Setattr), 0),
-    path(spec(260, "fchownat", C::Setattr), 1),
+    dirfd(path(spec(260, "fchownat", C::Setattr), 1), 0),
     path(spec(76, "truncate", C::Setattr), 0),
     fd(spec(77, "ftruncate", C::Setattr), N(0)),
     spec(105, "setuid", C::Setid),
@@ -317,10 +324,10 @@ mod tests {
 
     #[test]
     fn encoding_matches_the_c_macros() {
-        // renameat: class 14, no fds, strings from args 1 and 3.
+        // renameat: class 14, its directory fd (arg 0), strings from args 1 and 3.
         let s = by_nr(264).unwrap().encode();
         assert_eq!(s & 0xff, 14);
-        assert_eq!((s >> 8) & 7, 7);
+        assert_eq!(((s >> 8) & 7, (s >> 11) & 7), (7, 0));
         assert_eq!((s >> 14) & 7, 1);
         assert_eq!((s >> 17) & 7, 3);
         // accept4: fd from arg 0 and from the return value.

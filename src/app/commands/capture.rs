@@ -1,0 +1,262 @@
+//! `provscope capture`: headless whole-system capture to a file or stdout, in camflowd's
+//! W3C layout (or SPADE). With `-- CMD`, runs the command and stops when it exits;
+//! `--track` narrows the capture to that command's process tree and what it touches.
+//! The capture is opaque to itself (its process and its output file), so it never records
+//! its own work. Ctrl-C and SIGTERM end it cleanly with counts on stderr.
+
+use crate::app::cli::{CommandResult, Failure, OutputFormat};
+use crate::capture::CaptureError;
+use crate::capture::builder::Builder;
+use crate::capture::builder::host::Host;
+use crate::capture::camflow::reader::{ReaderOptions, read_trace};
+use crate::capture::camflow::{spade_write, w3c_write};
+use crate::capture::ebpf::event::decode;
+use crate::capture::ebpf::probe::{COUNTER_NAMES, InodeKey, OPAQUE, Probe, TRACKED};
+use crate::graph::ProvGraph;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// What to capture.
+#[derive(Clone, Debug)]
+pub struct CaptureOptions {
+    /// Output file, `-` for stdout.
+    pub output: String,
+    /// W3C or SPADE.
+    pub format: OutputFormat,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Only the command's process tree and what it touches.
+    pub track: bool,
+    /// A command to run (and stop with).
+    pub command: Vec<String>,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn install_signal_handlers() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// A started command held before exec until the capture is ready for it.
+struct Held {
+    pid: libc::pid_t,
+    release: File,
+}
+
+impl Held {
+    /// The exit status once the command has ended (reaped), else None.
+    fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        use std::os::unix::process::ExitStatusExt;
+        let mut status = 0;
+        // SAFETY: waitpid on our own child with a valid status pointer.
+        let r = unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) };
+        (r == self.pid).then(|| std::process::ExitStatus::from_raw(status))
+    }
+}
+
+/// Forks the command and holds it before exec until [`Held::release`] is written, so
+/// that tracking is in place before its first instruction. (std's `spawn` cannot do
+/// this: it waits for the exec to succeed.)
+fn spawn_held(command: &[String]) -> io::Result<Held> {
+    use std::ffi::CString;
+    let args: Vec<CString> = command
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL byte in the command"))?;
+    let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: fds is a valid array of two ints.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fork in a process whose other threads hold no locks the child needs: the
+    // child only calls read, execvp and _exit, all async-signal-safe, on memory
+    // prepared before the fork.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: see above; argv is NUL-terminated and outlives the call.
+        unsafe {
+            let mut byte = 0u8;
+            libc::close(fds[1]);
+            libc::read(fds[0], (&mut byte as *mut u8).cast(), 1);
+            libc::execvp(argv[0], argv.as_ptr());
+            libc::_exit(127);
+        }
+    }
+    // SAFETY: both fds are ours; the parent keeps only the write end.
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is a fresh fd nothing else owns.
+    let release = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(fds[1]) };
+    Ok(Held { pid, release })
+}
+
+/// A device number in the kernel's encoding.
+fn kernel_dev(st_dev: u64) -> u32 {
+    (libc::major(st_dev) << 20) | (libc::minor(st_dev) & 0xfffff)
+}
+
+/// Runs the command.
+pub fn run(opts: &CaptureOptions) -> CommandResult {
+    let mut probe = Probe::start().map_err(Failure::other)?;
+    install_signal_handlers();
+    let write_err = |source: io::Error| {
+        Failure::other(CaptureError::Write {
+            path: opts.output.clone(),
+            source,
+        })
+    };
+    // SPADE output is made from the W3C stream at the end (the graph holds it).
+    let mut spade_buffer: Vec<u8> = Vec::new();
+    let mut sink: Box<dyn Write> = if opts.format == OutputFormat::Spade {
+        Box::new(&mut spade_buffer)
+    } else if opts.output == "-" {
+        Box::new(BufWriter::new(io::stdout().lock()))
+    } else {
+        let file = File::create(&opts.output).map_err(write_err)?;
+        let md = file.metadata().map_err(write_err)?;
+        probe
+            .set_inode(InodeKey::new(kernel_dev(md.dev()), md.ino()), OPAQUE)
+            .map_err(Failure::other)?;
+        Box::new(BufWriter::new(file))
+    };
+
+    let mut held = match opts.command.first() {
+        Some(_) => Some(spawn_held(&opts.command).map_err(|e| {
+            Failure::input(anyhow::anyhow!("cannot run '{}': {e}", opts.command[0]))
+        })?),
+        None => None,
+    };
+    if let Some(h) = &mut held {
+        if opts.track {
+            let pid = u32::try_from(h.pid).unwrap_or_default();
+            probe.set_process(pid, TRACKED).map_err(Failure::other)?;
+            probe.set_track_only(true).map_err(Failure::other)?;
+        }
+        h.release.write_all(b"x").map_err(write_err)?;
+    }
+
+    let mut builder = Builder::new(Host::read());
+    let mut doc = w3c_write::DocumentBuilder::new(&mut sink);
+    let started = Instant::now();
+    let mut last_flush = Instant::now();
+    let mut decode_errors = 0u64;
+    let mut child_status = None;
+    let mut ending: Option<Instant> = None;
+    loop {
+        probe.drain(Duration::from_millis(50), |bytes| match decode(bytes) {
+            Ok(ev) => builder.handle(&ev),
+            Err(_) => decode_errors += 1,
+        });
+        for el in builder.take_output() {
+            if el.is_node {
+                doc.push_node(el.section, &el.text)
+            } else {
+                doc.push_edge(el.section, &el.text)
+            }
+            .map_err(write_err)?;
+        }
+        if last_flush.elapsed() > Duration::from_secs(1) {
+            doc.flush_document().map_err(write_err)?;
+            last_flush = Instant::now();
+        }
+        if let Some(end) = ending {
+            // A last drain picks up what the kernel wrote just before the end.
+            if end.elapsed() > Duration::from_millis(200) {
+                break;
+            }
+            continue;
+        }
+        let timed_out = opts.duration.is_some_and(|d| started.elapsed() >= d);
+        if let Some(h) = &mut held
+            && child_status.is_none()
+        {
+            child_status = h.try_wait();
+        }
+        if STOP.load(Ordering::SeqCst) || timed_out || child_status.is_some() {
+            ending = Some(Instant::now());
+        }
+    }
+    doc.flush_document().map_err(write_err)?;
+    let written = doc.counts();
+    drop(doc);
+    drop(sink);
+    if opts.format == OutputFormat::Spade {
+        write_spade(&spade_buffer, &opts.output).map_err(write_err)?;
+    }
+    report(&probe, &builder, written, decode_errors, started.elapsed());
+    match child_status {
+        Some(s) if !s.success() => Err(Failure::other(anyhow::anyhow!(
+            "the captured command failed ({s}); its capture was written"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn write_spade(w3c: &[u8], output: &str) -> io::Result<()> {
+    let mut graph = ProvGraph::new();
+    read_trace(io::Cursor::new(w3c), &ReaderOptions::default(), &mut graph)?;
+    let mut out: Box<dyn Write> = if output == "-" {
+        Box::new(BufWriter::new(io::stdout().lock()))
+    } else {
+        Box::new(BufWriter::new(File::create(output)?))
+    };
+    spade_write::write_spade(&graph, &mut out)?;
+    out.flush()
+}
+
+fn report(
+    probe: &Probe,
+    builder: &Builder,
+    written: w3c_write::WriteCounts,
+    decode_errors: u64,
+    elapsed: Duration,
+) {
+    let counters = probe.counters();
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    eprintln!(
+        "provscope: captured {} record(s) in {:.1}s ({:.0}/s): wrote {} node(s) and {} relation(s); {} repeat relation(s) compressed",
+        builder.stats.records,
+        secs,
+        builder.stats.records as f64 / secs,
+        written.nodes,
+        written.edges,
+        builder.stats.compressed
+    );
+    let drops: Vec<String> = COUNTER_NAMES
+        .iter()
+        .zip(&counters)
+        .skip(1)
+        .filter(|(_, n)| **n > 0)
+        .map(|(name, n)| format!("{name} {n}"))
+        .collect();
+    eprintln!(
+        "provscope: kernel: {} record(s) sent; {}",
+        counters.first().copied().unwrap_or(0),
+        if drops.is_empty() {
+            String::from("nothing dropped or filtered")
+        } else {
+            drops.join(", ")
+        }
+    );
+    if decode_errors > 0 {
+        eprintln!("provscope: {decode_errors} record(s) could not be decoded");
+    }
+}

@@ -1,0 +1,273 @@
+//! CamFlow elements as W3C JSON text: identifiers in the 32-byte layout (base64), the
+//! common attributes every node and relation carries, and the type bits of each kind.
+
+use crate::capture::builder::host::Host;
+use crate::graph::identifier::{ElementKey, IdentifierFields};
+use crate::graph::value::quote;
+
+const DM_RELATION: u64 = 0x8000 << 48;
+const DM_ACTIVITY: u64 = 0x4000 << 48;
+const DM_ENTITY: u64 = 0x2000 << 48;
+const DM_AGENT: u64 = 0x1000 << 48;
+
+/// PROV class of a vertex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeClass {
+    /// A task.
+    Activity,
+    /// Files, sockets, paths, process memory...
+    Entity,
+    /// The machine.
+    Agent,
+}
+
+impl NodeClass {
+    /// The W3C section.
+    pub fn section(self) -> &'static str {
+        match self {
+            NodeClass::Activity => "activity",
+            NodeClass::Entity => "entity",
+            NodeClass::Agent => "agent",
+        }
+    }
+}
+
+/// Node kinds the capture makes, with a distinct subtype bit each. Readers name types
+/// from the `prov:type` string (the bits moved between CamFlow releases).
+const NODE_KINDS: [(&str, NodeClass); 16] = [
+    ("task", NodeClass::Activity),
+    ("machine", NodeClass::Agent),
+    ("process_memory", NodeClass::Entity),
+    ("file", NodeClass::Entity),
+    ("directory", NodeClass::Entity),
+    ("link", NodeClass::Entity),
+    ("char", NodeClass::Entity),
+    ("block", NodeClass::Entity),
+    ("pipe", NodeClass::Entity),
+    ("socket", NodeClass::Entity),
+    ("inode_unknown", NodeClass::Entity),
+    ("iattr", NodeClass::Entity),
+    ("address", NodeClass::Entity),
+    ("path", NodeClass::Entity),
+    ("argv", NodeClass::Entity),
+    ("packet", NodeClass::Entity),
+];
+
+/// The PROV class and type bits of a node kind.
+pub fn node_type(kind: &str) -> (NodeClass, u64) {
+    let i = NODE_KINDS
+        .iter()
+        .position(|(k, _)| *k == kind)
+        .unwrap_or(NODE_KINDS.len() - 1);
+    let class = NODE_KINDS[i].1;
+    let top = match class {
+        NodeClass::Activity => DM_ACTIVITY,
+        NodeClass::Entity => DM_ENTITY,
+        NodeClass::Agent => DM_AGENT,
+    };
+    (class, top | 1 << i)
+}
+
+/// PROV relation sections, with CamFlow's category bits and endpoint keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    /// entity → activity.
+    Used,
+    /// activity → entity.
+    WasGeneratedBy,
+    /// activity → activity.
+    WasInformedBy,
+    /// entity → entity.
+    WasDerivedFrom,
+    /// agent → activity.
+    WasAssociatedWith,
+}
+
+impl Section {
+    fn parts(self) -> (&'static str, u64, &'static str, &'static str) {
+        match self {
+            Section::Used => ("used", 0x0020, "prov:entity", "prov:activity"),
+            Section::WasGeneratedBy => ("wasGeneratedBy", 0x0040, "prov:activity", "prov:entity"),
+            Section::WasInformedBy => ("wasInformedBy", 0x0010, "prov:informant", "prov:informed"),
+            Section::WasDerivedFrom => (
+                "wasDerivedFrom",
+                0x0080,
+                "prov:usedEntity",
+                "prov:generatedEntity",
+            ),
+            Section::WasAssociatedWith => {
+                ("wasAssociatedWith", 0x0004, "prov:agent", "prov:activity")
+            }
+        }
+    }
+
+    /// The W3C section name.
+    pub fn name(self) -> &'static str {
+        self.parts().0
+    }
+}
+
+/// Relation types the capture writes, for their subtype bits.
+const RELATION_KINDS: [&str; 40] = [
+    "read",
+    "write",
+    "receive",
+    "send",
+    "receive_msg",
+    "send_msg",
+    "open",
+    "connect",
+    "bind",
+    "listen",
+    "accept",
+    "accept_socket",
+    "socket_create",
+    "socket_pair_create",
+    "inode_create",
+    "dup",
+    "unlink",
+    "rename",
+    "link",
+    "symlink",
+    "setattr",
+    "setattr_inode",
+    "setuid",
+    "setgid",
+    "mmap",
+    "mmap_write",
+    "memory_read",
+    "memory_write",
+    "clone",
+    "clone_mem",
+    "exec",
+    "exec_task",
+    "arg",
+    "named",
+    "addressed",
+    "terminate_task",
+    "terminate_proc",
+    "ran_on",
+    "version_entity",
+    "version_activity",
+];
+
+/// The identifier of a node version.
+pub fn node_key(host: &Host, type_bits: u64, id: u64, version: u32) -> String {
+    key_text(IdentifierFields {
+        kind: type_bits,
+        id,
+        boot_id: host.boot_id,
+        machine_id: host.machine_id,
+        version,
+    })
+}
+
+fn key_text(fields: IdentifierFields) -> String {
+    ElementKey::Binary(fields.encode()).to_text()
+}
+
+/// Appends `,"name":value`.
+pub fn attr(out: &mut String, name: &str, json: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\":");
+    out.push_str(json);
+}
+
+/// Appends a string attribute, JSON-escaped.
+pub fn attr_str(out: &mut String, name: &str, value: &str) {
+    attr(out, name, &quote(value));
+}
+
+/// Time stamps shared by the elements of one record.
+#[derive(Clone, Debug)]
+pub struct Stamp {
+    /// `cf:date`.
+    pub date: String,
+    /// `cf:jiffies`.
+    pub jiffies: u64,
+}
+
+/// Opens a node element: key, then CamFlow's common node attributes.
+pub fn open_node(
+    host: &Host,
+    stamp: &Stamp,
+    kind: &str,
+    id: u64,
+    version: u32,
+) -> (NodeClass, String) {
+    let (class, bits) = node_type(kind);
+    let mut s = String::with_capacity(256);
+    s.push_str(&quote(&node_key(host, bits, id, version)));
+    s.push_str(":{");
+    attr_str(&mut s, "cf:id", &id.to_string());
+    attr_str(&mut s, "prov:type", kind);
+    attr(&mut s, "cf:boot_id", &host.boot_id.to_string());
+    attr_str(&mut s, "cf:machine_id", &format!("cf:{}", host.machine_id));
+    attr(&mut s, "cf:version", &version.to_string());
+    attr_str(&mut s, "cf:date", &stamp.date);
+    attr_str(&mut s, "cf:taint", "0");
+    attr_str(&mut s, "cf:jiffies", &stamp.jiffies.to_string());
+    attr(&mut s, "cf:epoch", "0");
+    (class, s)
+}
+
+/// A whole relation element.
+#[allow(clippy::too_many_arguments)]
+pub fn relation(
+    host: &Host,
+    stamp: &Stamp,
+    section: Section,
+    kind: &str,
+    id: u64,
+    from: &str,
+    to: &str,
+    task_id: u64,
+) -> String {
+    let (_, category, from_key, to_key) = section.parts();
+    let sub = RELATION_KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(1 << 47, |i| 1u64 << i);
+    let key = key_text(IdentifierFields {
+        kind: DM_RELATION | category << 48 | sub,
+        id,
+        boot_id: host.boot_id,
+        machine_id: host.machine_id,
+        version: 0,
+    });
+    let mut s = String::with_capacity(400);
+    s.push_str(&quote(&key));
+    s.push_str(":{");
+    attr_str(&mut s, "cf:id", &id.to_string());
+    attr_str(&mut s, "prov:type", kind);
+    attr(&mut s, "cf:boot_id", &host.boot_id.to_string());
+    attr_str(&mut s, "cf:machine_id", &format!("cf:{}", host.machine_id));
+    attr_str(&mut s, "cf:date", &stamp.date);
+    attr_str(&mut s, "cf:taint", "0");
+    attr_str(&mut s, "cf:jiffies", &stamp.jiffies.to_string());
+    attr(&mut s, "cf:epoch", "0");
+    attr_str(&mut s, "prov:label", kind);
+    attr_str(&mut s, "cf:allowed", "true");
+    attr_str(&mut s, from_key, from);
+    attr_str(&mut s, to_key, to);
+    attr_str(&mut s, "cf:flags", "0");
+    attr_str(&mut s, "cf:task_id", &task_id.to_string());
+    s.push('}');
+    s
+}
+
+/// djb2, as CamFlow hashes path names into a path node's `cf:id`.
+pub fn djb2(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(5381u64, |h, &b| {
+        h.wrapping_mul(33).wrapping_add(u64::from(b))
+    })
+}
+
+/// A JSON string literal of `s`.
+pub fn quote_str(s: &str) -> String {
+    quote(s)
+}

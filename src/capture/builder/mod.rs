@@ -1,0 +1,502 @@
+//! The builder: turns the kernel side's records into CamFlow's graph, with CamFlow's
+//! identifiers, versioning (node and edge compression) and relation vocabulary, as W3C
+//! elements ready for camflowd's document layout. A read is `read` (file → task) plus
+//! `memory_write` (task → process_memory); a write is `memory_read` (process_memory →
+//! task) plus `write` (task → file): so data that crosses the threads of a process shows
+//! as shared_write then shared_read, exactly as CamFlow records it.
+
+pub mod element;
+pub mod host;
+pub mod objects;
+mod paths;
+mod syscall;
+
+use crate::capture::ebpf::event::{Actor, Event};
+use element::{NodeClass, Section, Stamp, attr, attr_str, node_key, node_type, open_node};
+use hashbrown::HashMap;
+use host::Host;
+use objects::{Obj, ObjRef};
+
+/// One element ready to write: its W3C section and its `"key":{...}` text.
+#[derive(Clone, Debug)]
+pub struct Element {
+    /// W3C section name.
+    pub section: &'static str,
+    /// The element text.
+    pub text: String,
+    /// True for vertices, false for relations.
+    pub is_node: bool,
+}
+
+/// What the builder did, for the end-of-capture report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuilderStats {
+    /// Records handled.
+    pub records: u64,
+    /// Relations dropped as exact repeats (CamFlow's edge compression).
+    pub compressed: u64,
+    /// Syscall records with nothing to record (no object, unknown syscall).
+    pub ignored: u64,
+}
+
+struct Task {
+    obj: ObjRef,
+    tgid: u32,
+}
+
+struct Process {
+    memory: ObjRef,
+    cwd: Option<Vec<u8>>,
+}
+
+/// Events in, CamFlow elements out.
+pub struct Builder {
+    host: Host,
+    objs: Vec<Obj>,
+    next_node_id: u64,
+    next_relation_id: u64,
+    machine: ObjRef,
+    tasks: HashMap<u32, Task>,
+    procs: HashMap<u32, Process>,
+    inodes: HashMap<(u32, u64), ObjRef>,
+    paths: HashMap<Vec<u8>, ObjRef>,
+    /// The inode last seen under each path (for unlink, where the name is already gone).
+    named: HashMap<Vec<u8>, ObjRef>,
+    /// The last path each inode was named by (to resolve `*at` directory fds).
+    path_of: HashMap<ObjRef, Vec<u8>>,
+    addresses: HashMap<String, ObjRef>,
+    stamp: Stamp,
+    task_id: u64,
+    out: Vec<Element>,
+    /// Counters for the report.
+    pub stats: BuilderStats,
+}
+
+impl Builder {
+    /// A builder for this machine; emits the machine agent.
+    pub fn new(host: Host) -> Builder {
+        let mut b = Builder {
+            host,
+            objs: Vec::new(),
+            next_node_id: 0,
+            next_relation_id: 0,
+            machine: ObjRef(0),
+            tasks: HashMap::new(),
+            procs: HashMap::new(),
+            inodes: HashMap::new(),
+            paths: HashMap::new(),
+            named: HashMap::new(),
+            path_of: HashMap::new(),
+            addresses: HashMap::new(),
+            stamp: Stamp {
+                date: host::camflow_date_now(),
+                jiffies: 0,
+            },
+            task_id: 0,
+            out: Vec::new(),
+            stats: BuilderStats::default(),
+        };
+        let mut attrs: Vec<(&'static str, String)> = b
+            .host
+            .uname
+            .iter()
+            .map(|(k, v)| (*k, element::quote_str(v)))
+            .collect();
+        attrs.push((
+            "cf:l_version",
+            element::quote_str(concat!("provscope ", env!("CARGO_PKG_VERSION"))),
+        ));
+        b.machine = b.new_obj(
+            "machine",
+            attrs,
+            Some(String::from("[machine]")),
+            true,
+            None,
+        );
+        b
+    }
+
+    /// Elements made since the last call, in order.
+    pub fn take_output(&mut self) -> std::vec::Drain<'_, Element> {
+        self.out.drain(..)
+    }
+
+    /// Handles one record.
+    pub fn handle(&mut self, event: &Event) {
+        self.stats.records += 1;
+        match event {
+            Event::Syscall(e) => {
+                self.stamp_for(&e.actor);
+                syscall::handle(self, e);
+            }
+            Event::Fork {
+                actor,
+                child_tid,
+                child_tgid,
+            } => {
+                self.stamp_for(actor);
+                self.fork(actor, *child_tid, *child_tgid);
+            }
+            Event::Exec {
+                actor,
+                old_tid,
+                filename,
+                file,
+                argv,
+                argv_cut,
+            } => {
+                self.stamp_for(actor);
+                if *old_tid != actor.tid
+                    && let Some(t) = self.tasks.remove(old_tid)
+                {
+                    self.tasks.insert(actor.tid, t);
+                }
+                self.exec(actor, filename, file, argv, *argv_cut);
+            }
+            Event::Exit {
+                actor,
+                process_ended,
+            } => {
+                self.stamp_for(actor);
+                self.exit(actor, *process_ended);
+            }
+        }
+    }
+
+    /// Refreshes the date at most once a second of kernel time (a syscall per record
+    /// would cost more than the record).
+    fn stamp_for(&mut self, actor: &Actor) {
+        let jiffies = host::jiffies(actor.ts);
+        if jiffies / 250 != self.stamp.jiffies / 250 {
+            self.stamp.date = host::camflow_date_now();
+        }
+        self.stamp.jiffies = jiffies;
+    }
+
+    // --- objects -----------------------------------------------------------------------
+
+    fn new_obj(
+        &mut self,
+        kind: &'static str,
+        attrs: Vec<(&'static str, String)>,
+        label: Option<String>,
+        immutable: bool,
+        id: Option<u64>,
+    ) -> ObjRef {
+        let id = id.unwrap_or_else(|| {
+            self.next_node_id += 1;
+            self.next_node_id
+        });
+        let r = ObjRef(u32::try_from(self.objs.len()).unwrap_or(u32::MAX));
+        self.objs.push(Obj {
+            kind,
+            id,
+            version: 0,
+            has_outgoing: false,
+            last_in: None,
+            attrs,
+            label,
+            immutable,
+        });
+        self.emit_node(r);
+        r
+    }
+
+    fn obj(&self, r: ObjRef) -> &Obj {
+        &self.objs[r.0 as usize]
+    }
+
+    fn obj_mut(&mut self, r: ObjRef) -> &mut Obj {
+        &mut self.objs[r.0 as usize]
+    }
+
+    fn key(&self, r: ObjRef) -> String {
+        let o = self.obj(r);
+        node_key(&self.host, node_type(o.kind).1, o.id, o.version)
+    }
+
+    fn emit_node(&mut self, r: ObjRef) {
+        let o = self.obj(r);
+        let (class, mut text) = open_node(&self.host, &self.stamp, o.kind, o.id, o.version);
+        for (name, json) in &o.attrs {
+            attr(&mut text, name, json);
+        }
+        attr_str(&mut text, "prov:label", &o.label_text());
+        text.push('}');
+        self.out.push(Element {
+            section: class.section(),
+            text,
+            is_node: true,
+        });
+    }
+
+    /// A new version of `r`, chained to the old one.
+    fn new_version(&mut self, r: ObjRef) {
+        let old = self.key(r);
+        let o = self.obj_mut(r);
+        o.version += 1;
+        o.has_outgoing = false;
+        o.last_in = None;
+        let activity = node_type(o.kind).0 == NodeClass::Activity;
+        self.emit_node(r);
+        let new = self.key(r);
+        let (section, kind) = if activity {
+            (Section::WasInformedBy, "version_activity")
+        } else {
+            (Section::WasDerivedFrom, "version_entity")
+        };
+        self.emit_relation(section, kind, &old, &new);
+    }
+
+    fn emit_relation(&mut self, section: Section, kind: &str, from: &str, to: &str) {
+        self.next_relation_id += 1;
+        let text = element::relation(
+            &self.host,
+            &self.stamp,
+            section,
+            kind,
+            self.next_relation_id,
+            from,
+            to,
+            self.task_id,
+        );
+        self.out.push(Element {
+            section: section.name(),
+            text,
+            is_node: false,
+        });
+    }
+
+    /// Records `from → to` with CamFlow's rules: an exact repeat of the receiver's last
+    /// incoming edge is dropped; a receiver whose version already has an outgoing edge
+    /// gets a new version first.
+    fn relate(&mut self, section: Section, kind: &'static str, from: ObjRef, to: ObjRef) {
+        let from_version = self.obj(from).version;
+        if self.obj(to).last_in == Some((from, from_version, kind)) {
+            self.stats.compressed += 1;
+            return;
+        }
+        if self.obj(to).has_outgoing && !self.obj(to).immutable && from != to {
+            self.new_version(to);
+        }
+        let (f, t) = (self.key(from), self.key(to));
+        self.emit_relation(section, kind, &f, &t);
+        self.obj_mut(from).has_outgoing = true;
+        self.obj_mut(to).last_in = Some((from, from_version, kind));
+    }
+
+    // --- tasks and processes -----------------------------------------------------------
+
+    /// The task object of a thread, made (with its process) on first sight.
+    fn task(&mut self, actor: &Actor) -> ObjRef {
+        if let Some(t) = self.tasks.get(&actor.tid) {
+            return t.obj;
+        }
+        self.task_id = 0;
+        let memory = self.process(actor.tgid, actor);
+        let task = self.new_task(actor.tid);
+        self.relate(Section::Used, "memory_read", memory, task);
+        self.tasks.insert(
+            actor.tid,
+            Task {
+                obj: task,
+                tgid: actor.tgid,
+            },
+        );
+        task
+    }
+
+    fn new_task(&mut self, tid: u32) -> ObjRef {
+        let attrs = vec![("cf:pid", tid.to_string()), ("cf:vpid", tid.to_string())];
+        let task = self.new_obj("task", attrs, None, false, None);
+        self.relate(Section::WasAssociatedWith, "ran_on", self.machine, task);
+        task
+    }
+
+    fn new_memory(&mut self, tgid: u32, uid: u32, gid: u32) -> ObjRef {
+        let attrs = vec![
+            ("cf:uid", uid.to_string()),
+            ("cf:gid", gid.to_string()),
+            ("cf:tgid", tgid.to_string()),
+        ];
+        self.new_obj("process_memory", attrs, None, false, None)
+    }
+
+    /// The process_memory of a process; a process already running when the capture
+    /// started is named from /proc (its executable and argv), once.
+    fn process(&mut self, tgid: u32, actor: &Actor) -> ObjRef {
+        if let Some(p) = self.procs.get(&tgid) {
+            return p.memory;
+        }
+        let memory = self.new_memory(tgid, actor.uid, actor.gid);
+        if let Ok(exe) = std::fs::read_link(format!("/proc/{tgid}/exe")) {
+            let path = self.path_obj(exe.as_os_str().as_encoded_bytes());
+            self.relate(Section::WasDerivedFrom, "named", path, memory);
+        }
+        if let Ok(cmdline) = std::fs::read(format!("/proc/{tgid}/cmdline")) {
+            self.args(memory, &cmdline, false);
+        }
+        let cwd = std::fs::read_link(format!("/proc/{tgid}/cwd"))
+            .ok()
+            .map(|p| p.into_os_string().into_encoded_bytes());
+        self.procs.insert(tgid, Process { memory, cwd });
+        memory
+    }
+
+    fn memory_of(&mut self, actor: &Actor) -> ObjRef {
+        self.task(actor);
+        self.process(actor.tgid, actor)
+    }
+
+    /// argv entities (NUL separated) linked to a process by `arg`.
+    fn args(&mut self, memory: ObjRef, argv: &[u8], cut: bool) {
+        let parts: Vec<&[u8]> = argv
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .take(64)
+            .collect();
+        let last = parts.len().saturating_sub(1);
+        for (i, a) in parts.into_iter().enumerate() {
+            let text = String::from_utf8_lossy(a).into_owned();
+            let truncated = if cut && i == last { "true" } else { "false" };
+            let attrs = vec![
+                ("cf:value", element::quote_str(&text)),
+                ("cf:truncated", element::quote_str(truncated)),
+            ];
+            let arg = self.new_obj("argv", attrs, Some(format!("[argv] {text}")), true, None);
+            self.relate(Section::WasDerivedFrom, "arg", arg, memory);
+        }
+    }
+
+    fn fork(&mut self, actor: &Actor, child_tid: u32, child_tgid: u32) {
+        let parent = self.task(actor);
+        self.task_id = self.obj(parent).id;
+        if self.tasks.contains_key(&child_tid) {
+            return;
+        }
+        let child = if child_tgid == actor.tgid {
+            let memory = self.process(actor.tgid, actor);
+            let child = self.new_task(child_tid);
+            self.relate(Section::WasInformedBy, "clone", parent, child);
+            self.relate(Section::Used, "memory_read", memory, child);
+            child
+        } else {
+            let parent_memory = self.process(actor.tgid, actor);
+            self.relate(Section::Used, "memory_read", parent_memory, parent);
+            let memory = self.new_memory(child_tgid, actor.uid, actor.gid);
+            let cwd = self.procs.get(&actor.tgid).and_then(|p| p.cwd.clone());
+            self.procs.insert(child_tgid, Process { memory, cwd });
+            self.relate(Section::WasGeneratedBy, "clone_mem", parent, memory);
+            let child = self.new_task(child_tid);
+            self.relate(Section::WasInformedBy, "clone", parent, child);
+            self.relate(Section::Used, "memory_read", memory, child);
+            child
+        };
+        self.tasks.insert(
+            child_tid,
+            Task {
+                obj: child,
+                tgid: child_tgid,
+            },
+        );
+    }
+
+    fn exec(
+        &mut self,
+        actor: &Actor,
+        filename: &[u8],
+        file: &crate::capture::ebpf::event::FdObject,
+        argv: &[u8],
+        argv_cut: bool,
+    ) {
+        let task = self.task(actor);
+        self.task_id = self.obj(task).id;
+        let path = self.resolve(actor.tgid, None, None, filename);
+        let binary = (file.ino != 0).then(|| self.inode(file.dev, file.ino, file.mode));
+        if let Some(binary) = binary {
+            self.name(binary, &path);
+            self.relate(Section::Used, "open", binary, task);
+        }
+        let memory = self.new_memory(actor.tgid, actor.uid, actor.gid);
+        self.relate(Section::WasGeneratedBy, "exec_task", task, memory);
+        if let Some(binary) = binary {
+            self.relate(Section::WasDerivedFrom, "exec", binary, memory);
+        }
+        let path_obj = self.path_obj(&path);
+        self.relate(Section::WasDerivedFrom, "named", path_obj, memory);
+        self.args(memory, argv, argv_cut);
+        self.relate(Section::Used, "memory_read", memory, task);
+        match self.procs.get_mut(&actor.tgid) {
+            Some(p) => p.memory = memory,
+            None => {
+                self.procs.insert(actor.tgid, Process { memory, cwd: None });
+            }
+        }
+    }
+
+    fn exit(&mut self, actor: &Actor, process_ended: bool) {
+        if let Some(t) = self.tasks.remove(&actor.tid) {
+            self.task_id = self.obj(t.obj).id;
+            let old = self.key(t.obj);
+            self.obj_mut(t.obj).version += 1;
+            self.emit_node(t.obj);
+            let new = self.key(t.obj);
+            self.emit_relation(Section::WasInformedBy, "terminate_task", &old, &new);
+            debug_assert_eq!(t.tgid, actor.tgid);
+        }
+        if process_ended && let Some(p) = self.procs.remove(&actor.tgid) {
+            let old = self.key(p.memory);
+            self.obj_mut(p.memory).version += 1;
+            self.emit_node(p.memory);
+            let new = self.key(p.memory);
+            self.emit_relation(Section::WasDerivedFrom, "terminate_proc", &old, &new);
+        }
+    }
+
+    // --- entities ----------------------------------------------------------------------
+
+    /// The object of an inode, made on first sight.
+    fn inode(&mut self, dev: u32, ino: u64, mode: u16) -> ObjRef {
+        if let Some(&r) = self.inodes.get(&(dev, ino)) {
+            return r;
+        }
+        let kind = crate::capture::ebpf::event::InodeKind::from_mode(mode).camflow_name();
+        let attrs = vec![
+            ("cf:mode", element::quote_str(&format!("{mode:#x}"))),
+            ("cf:ino", ino.to_string()),
+            ("cf:dev", dev.to_string()),
+        ];
+        let r = self.new_obj(kind, attrs, None, false, None);
+        self.inodes.insert((dev, ino), r);
+        r
+    }
+
+    /// The path entity of a name (`cf:id` = djb2 of the name, as CamFlow does).
+    fn path_obj(&mut self, path: &[u8]) -> ObjRef {
+        if let Some(&r) = self.paths.get(path) {
+            return r;
+        }
+        let text = String::from_utf8_lossy(path).into_owned();
+        let attrs = vec![("cf:pathname", element::quote_str(&text))];
+        let r = self.new_obj(
+            "path",
+            attrs,
+            Some(format!("[path] {text}")),
+            true,
+            Some(element::djb2(path)),
+        );
+        self.paths.insert(path.to_vec(), r);
+        r
+    }
+
+    /// Links a path to an inode with `named`, once per (path, inode).
+    fn name(&mut self, inode: ObjRef, path: &[u8]) {
+        if path.is_empty() || self.named.get(path) == Some(&inode) {
+            return;
+        }
+        let p = self.path_obj(path);
+        self.relate(Section::WasDerivedFrom, "named", p, inode);
+        self.named.insert(path.to_vec(), inode);
+        self.path_of.insert(inode, path.to_vec());
+    }
+}

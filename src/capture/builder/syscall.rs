@@ -1,0 +1,409 @@
+//! Syscall records to CamFlow relations, by relation class (see
+//! `capture::ebpf::syscalls`). Data moving in is `X → task` plus `memory_write`
+//! (task → process_memory); data moving out is `memory_read` (process_memory → task) plus
+//! `task → X`. Calls CamFlow misses (dup, pipe, symlink, mknod) are recorded too.
+
+use super::Builder;
+use super::element::{Section, quote_str};
+use super::objects::ObjRef;
+use crate::capture::ebpf::event::{Actor, FdObject, InodeKind, SyscallEvent};
+use crate::capture::ebpf::syscalls::{Class, by_nr};
+use std::os::unix::fs::MetadataExt;
+
+const O_CREAT: u64 = 0o100;
+const PROT_WRITE: u64 = 2;
+const MAP_SHARED: u64 = 1;
+
+pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
+    let Some(spec) = by_nr(e.nr) else {
+        b.stats.ignored += 1;
+        return;
+    };
+    let actor = &e.actor;
+    let task = b.task(actor);
+    b.task_id = b.obj(task).id;
+    let obj0 = &e.objects[0];
+    let str0 = e.strings[0].as_deref().unwrap_or_default();
+    let str1 = e.strings[1].as_deref().unwrap_or_default();
+    // The directory fd of an `*at` call, resolved by the kernel side.
+    let dir = Some(&e.objects[1]);
+    match spec.class {
+        Class::Read | Class::Receive if e.ret > 0 => {
+            let kind = match (obj0.kind(), spec.name) {
+                (_, "recvmsg" | "recvmmsg") => "receive_msg",
+                (InodeKind::Socket, _) | (_, "recvfrom") => "receive",
+                _ => "read",
+            };
+            let o = b.fd_object(obj0);
+            b.flow_in(actor, task, o, kind);
+        }
+        Class::Write | Class::Send if e.ret > 0 => {
+            let kind = match (obj0.kind(), spec.name) {
+                (_, "sendmsg" | "sendmmsg") => "send_msg",
+                (InodeKind::Socket, _) | (_, "sendto") => "send",
+                _ => "write",
+            };
+            let o = b.fd_object(obj0);
+            if spec.name == "sendto" {
+                b.address_of(o, str1, obj0, false);
+            }
+            b.flow_out(actor, task, o, kind);
+        }
+        Class::Read | Class::Write | Class::Receive | Class::Send => b.stats.ignored += 1,
+        Class::Open => {
+            let o = b.fd_object(obj0);
+            let dirfd = (spec.name.starts_with("openat")).then_some(e.args[0] as i64);
+            let path = b.resolve(actor.tgid, dirfd, dir, str0);
+            let flags = if spec.name == "open" || spec.name == "openat" {
+                e.args[if spec.name == "open" { 1 } else { 2 }]
+            } else {
+                0
+            };
+            let created = spec.name == "creat"
+                || (flags & O_CREAT != 0 && b.obj(o).version == 0 && !b.named.contains_key(&path));
+            if created {
+                b.relate(Section::WasGeneratedBy, "inode_create", task, o);
+            }
+            b.name(o, &path);
+            b.relate(Section::Used, "open", o, task);
+        }
+        Class::Connect | Class::Bind => {
+            let o = b.fd_object(obj0);
+            b.address_of(o, str1, obj0, spec.class == Class::Bind);
+            b.relate(Section::WasGeneratedBy, spec.name, task, o);
+        }
+        Class::Listen => {
+            let o = b.fd_object(obj0);
+            b.relate(Section::WasGeneratedBy, "listen", task, o);
+        }
+        Class::Accept => {
+            let listening = b.fd_object(obj0);
+            let new = b.fd_object(&e.objects[1]);
+            b.relate(Section::WasDerivedFrom, "accept_socket", listening, new);
+            b.address_of(new, &[], &e.objects[1], false);
+            b.relate(Section::Used, "accept", new, task);
+        }
+        Class::Socket => {
+            if spec.name == "socketpair" {
+                for o in &e.objects {
+                    if o.ino != 0 {
+                        let s = b.fd_object(o);
+                        b.relate(Section::WasGeneratedBy, "socket_pair_create", task, s);
+                    }
+                }
+            } else {
+                let o = b.fd_object(obj0);
+                b.relate(Section::WasGeneratedBy, "socket_create", task, o);
+            }
+        }
+        Class::Pipe => {
+            let mut seen = Vec::new();
+            for o in &e.objects {
+                if o.ino != 0 && !seen.contains(&o.ino) {
+                    seen.push(o.ino);
+                    let p = b.fd_object(o);
+                    b.relate(Section::WasGeneratedBy, "inode_create", task, p);
+                }
+            }
+        }
+        Class::Dup => {
+            let o = b.fd_object(obj0);
+            b.relate(Section::Used, "dup", o, task);
+        }
+        Class::Unlink => {
+            let dirfd = (spec.name == "unlinkat").then_some(e.args[0] as i64);
+            let path = b.resolve(actor.tgid, dirfd, dir, str0);
+            let o = match b.named.remove(&path) {
+                Some(o) => o,
+                None => b.path_obj(&path),
+            };
+            b.relate(Section::WasGeneratedBy, "unlink", task, o);
+        }
+        Class::Rename | Class::Link => {
+            let at = spec.name.ends_with("at") || spec.name == "renameat2";
+            let old = b.resolve(actor.tgid, at.then_some(e.args[0] as i64), dir, str0);
+            let new = b.resolve(actor.tgid, at.then_some(e.args[2] as i64), None, str1);
+            let known = if spec.class == Class::Rename {
+                b.named.remove(&old)
+            } else {
+                b.named.get(&old).copied()
+            };
+            let Some(o) = known.or_else(|| b.stat_object(&new)) else {
+                b.stats.ignored += 1;
+                return;
+            };
+            let kind = if spec.class == Class::Rename {
+                "rename"
+            } else {
+                "link"
+            };
+            b.relate(Section::WasGeneratedBy, kind, task, o);
+            b.name(o, &new);
+        }
+        Class::Symlink => {
+            let dirfd = (spec.name == "symlinkat").then_some(e.args[1] as i64);
+            let link = b.resolve(actor.tgid, dirfd, dir, str1);
+            if let Some(o) = b.stat_object(&link) {
+                b.relate(Section::WasGeneratedBy, "symlink", task, o);
+                b.name(o, &link);
+            }
+        }
+        Class::Create => {
+            let dirfd = spec.name.ends_with("at").then_some(e.args[0] as i64);
+            let path = b.resolve(actor.tgid, dirfd, dir, str0);
+            if let Some(o) = b.stat_object(&path) {
+                b.relate(Section::WasGeneratedBy, "inode_create", task, o);
+                b.name(o, &path);
+            }
+        }
+        Class::Setattr => {
+            let o = if obj0.ino != 0 {
+                Some(b.fd_object(obj0))
+            } else {
+                let dirfd = spec.name.ends_with("at").then_some(e.args[0] as i64);
+                let path = b.resolve(actor.tgid, dirfd, dir, str0);
+                b.stat_object(&path)
+            };
+            if let Some(o) = o {
+                b.setattr(actor, task, o, spec.name, &e.args);
+            }
+        }
+        Class::Setid => {
+            let memory = b.memory_of(actor);
+            b.relate(Section::Used, "memory_read", memory, task);
+            let m = b.obj_mut(memory);
+            m.set_attr("cf:uid", actor.uid.to_string());
+            m.set_attr("cf:gid", actor.gid.to_string());
+            let kind = if spec.name.contains("gid") {
+                "setgid"
+            } else {
+                "setuid"
+            };
+            // The new credentials are a new version of the process memory.
+            if !b.obj(memory).has_outgoing {
+                b.obj_mut(memory).has_outgoing = true;
+            }
+            b.relate(Section::WasGeneratedBy, kind, task, memory);
+        }
+        Class::Mmap => {
+            let o = b.fd_object(obj0);
+            if e.args[2] & PROT_WRITE != 0 && e.args[3] & MAP_SHARED != 0 {
+                b.flow_out(actor, task, o, "mmap_write");
+            } else {
+                b.flow_in(actor, task, o, "mmap");
+            }
+        }
+        Class::Transfer if e.ret > 0 => {
+            let src = b.fd_object(obj0);
+            let dst = b.fd_object(&e.objects[1]);
+            b.flow_in(actor, task, src, "read");
+            b.flow_out(actor, task, dst, "write");
+        }
+        Class::Transfer => b.stats.ignored += 1,
+        Class::Chdir => {
+            let dir = if spec.name == "fchdir" {
+                std::fs::read_link(format!("/proc/{}/fd/{}", actor.tgid, e.args[0]))
+                    .ok()
+                    .map(|p| p.into_os_string().into_encoded_bytes())
+            } else {
+                Some(b.resolve(actor.tgid, None, None, str0))
+            };
+            if let Some(dir) = dir {
+                b.set_cwd(actor.tgid, dir);
+            }
+        }
+    }
+}
+
+/// A file's device in the kernel's encoding, from user space's `st_dev`.
+fn kernel_dev(st_dev: u64) -> u32 {
+    let (major, minor) = (libc::major(st_dev), libc::minor(st_dev));
+    (major << 20) | (minor & 0xfffff)
+}
+
+impl Builder {
+    fn fd_object(&mut self, o: &FdObject) -> ObjRef {
+        self.inode(o.dev, o.ino, o.mode)
+    }
+
+    /// The inode a path names now (lstat), for calls whose record has no fd.
+    fn stat_object(&mut self, path: &[u8]) -> Option<ObjRef> {
+        // A name seen before is surer than a stat now (the file may be renamed since).
+        if let Some(&o) = self.named.get(path) {
+            return Some(o);
+        }
+        let p = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
+        let md = std::fs::symlink_metadata(p).ok()?;
+        let mode = u16::try_from(md.mode() & 0xffff).unwrap_or(0);
+        Some(self.inode(kernel_dev(md.dev()), md.ino(), mode))
+    }
+
+    fn flow_in(&mut self, actor: &Actor, task: ObjRef, from: ObjRef, kind: &'static str) {
+        let memory = self.memory_of(actor);
+        self.relate(Section::Used, kind, from, task);
+        self.relate(Section::WasGeneratedBy, "memory_write", task, memory);
+    }
+
+    fn flow_out(&mut self, actor: &Actor, task: ObjRef, to: ObjRef, kind: &'static str) {
+        let memory = self.memory_of(actor);
+        self.relate(Section::Used, "memory_read", memory, task);
+        self.relate(Section::WasGeneratedBy, kind, task, to);
+    }
+
+    fn setattr(&mut self, actor: &Actor, task: ObjRef, inode: ObjRef, call: &str, args: &[u64; 6]) {
+        let memory = self.memory_of(actor);
+        self.relate(Section::Used, "memory_read", memory, task);
+        let mut attrs = Vec::new();
+        match call {
+            "chmod" | "fchmod" => attrs.push(("cf:mode", quote_str(&format!("{:#x}", args[1])))),
+            "fchmodat" | "fchmodat2" => {
+                attrs.push(("cf:mode", quote_str(&format!("{:#x}", args[2]))))
+            }
+            "chown" | "fchown" | "lchown" => {
+                attrs.push(("cf:uid", (args[1] as u32).to_string()));
+                attrs.push(("cf:gid", (args[2] as u32).to_string()));
+            }
+            "fchownat" => {
+                attrs.push(("cf:uid", (args[2] as u32).to_string()));
+                attrs.push(("cf:gid", (args[3] as u32).to_string()));
+            }
+            _ => attrs.push(("cf:size", quote_str(&args[1].to_string()))),
+        }
+        self.next_node_id += 1;
+        let id = self.next_node_id;
+        let iattr = self.new_obj(
+            "iattr",
+            attrs,
+            Some(format!("[iattr] {id}")),
+            true,
+            Some(id),
+        );
+        self.relate(Section::WasGeneratedBy, "setattr", task, iattr);
+        self.relate(Section::WasDerivedFrom, "setattr_inode", iattr, inode);
+    }
+
+    /// Links a socket to the address it talks to (or, with `local`, is bound to), from
+    /// a raw sockaddr when the call passed one, else from the socket itself.
+    fn address_of(&mut self, socket: ObjRef, sockaddr: &[u8], o: &FdObject, local: bool) {
+        let Some((json, label)) = parse_sockaddr(sockaddr).or_else(|| socket_address(o, local))
+        else {
+            return;
+        };
+        let a = match self.addresses.get(&json) {
+            Some(&a) => a,
+            None => {
+                let a = self.new_obj(
+                    "address",
+                    vec![("cf:address", json.clone())],
+                    Some(label),
+                    true,
+                    None,
+                );
+                self.addresses.insert(json, a);
+                a
+            }
+        };
+        self.relate(Section::WasDerivedFrom, "addressed", a, socket);
+    }
+}
+
+use std::os::unix::ffi::OsStrExt;
+
+fn inet_json(family: &str, host: &str, port: u16) -> (String, String) {
+    let json = format!(
+        "{{\"type\":{},\"host\":{},\"serv\":{}}}",
+        quote_str(family),
+        quote_str(host),
+        quote_str(&port.to_string())
+    );
+    let v = if family == "AF_INET6" { "IPV6" } else { "IPV4" };
+    (json, format!("[address] {v} {host} ({port})"))
+}
+
+/// CamFlow's nested `cf:address` object and label for a raw `struct sockaddr`.
+pub fn parse_sockaddr(raw: &[u8]) -> Option<(String, String)> {
+    if raw.len() < 2 {
+        return None;
+    }
+    match u16::from_le_bytes([raw[0], raw[1]]) {
+        2 if raw.len() >= 8 => {
+            let port = u16::from_be_bytes([raw[2], raw[3]]);
+            let ip = std::net::Ipv4Addr::new(raw[4], raw[5], raw[6], raw[7]);
+            Some(inet_json("AF_INET", &ip.to_string(), port))
+        }
+        10 if raw.len() >= 24 => {
+            let port = u16::from_be_bytes([raw[2], raw[3]]);
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&raw[8..24]);
+            Some(inet_json(
+                "AF_INET6",
+                &std::net::Ipv6Addr::from(a).to_string(),
+                port,
+            ))
+        }
+        1 => {
+            let path = &raw[2..];
+            let text = match path.first() {
+                Some(0) => format!(
+                    "@{}",
+                    String::from_utf8_lossy(
+                        path[1..].split(|&b| b == 0).next().unwrap_or_default()
+                    )
+                ),
+                _ => String::from_utf8_lossy(path.split(|&b| b == 0).next().unwrap_or_default())
+                    .into_owned(),
+            };
+            if text.is_empty() {
+                return None;
+            }
+            let json = format!("{{\"type\":\"AF_UNIX\",\"path\":{}}}", quote_str(&text));
+            Some((json, format!("[address] UNIX {text}")))
+        }
+        _ => None,
+    }
+}
+
+/// The address a socket is connected to (or bound to, `local`), from the kernel side.
+fn socket_address(o: &FdObject, local: bool) -> Option<(String, String)> {
+    let (addr, port) = if local {
+        (&o.saddr, o.sport)
+    } else {
+        (&o.daddr, o.dport)
+    };
+    match o.family {
+        2 if port != 0 => {
+            let ip = std::net::Ipv4Addr::new(addr[0], addr[1], addr[2], addr[3]);
+            Some(inet_json("AF_INET", &ip.to_string(), port))
+        }
+        10 if port != 0 => Some(inet_json(
+            "AF_INET6",
+            &std::net::Ipv6Addr::from(*addr).to_string(),
+            port,
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockaddrs_read_like_camflow_addresses() {
+        let mut v4 = vec![2, 0, 0x01, 0xbb, 198, 51, 100, 9];
+        v4.extend([0u8; 8]);
+        let (json, label) = parse_sockaddr(&v4).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"AF_INET","host":"198.51.100.9","serv":"443"}"#
+        );
+        assert_eq!(label, "[address] IPV4 198.51.100.9 (443)");
+        let mut unix = vec![1, 0];
+        unix.extend(b"/run/x.sock\0junk");
+        assert_eq!(
+            parse_sockaddr(&unix).unwrap().1,
+            "[address] UNIX /run/x.sock"
+        );
+        assert!(parse_sockaddr(&[9, 9, 9]).is_none());
+    }
+}
