@@ -6,14 +6,13 @@
 mod common;
 
 use common::provscope;
-use petgraph::Direction;
+use common::walk::{backward, by_path};
 use provscope::capture::camflow::load::load_traces;
 use provscope::capture::camflow::reader::ReaderOptions;
 use provscope::capture::ebpf::probe::has_privilege;
 use provscope::graph::ProvGraph;
-use provscope::graph::selector::Selector;
 use provscope::graph::store::NodeId;
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::path::Path;
 
 fn can_capture() -> bool {
@@ -43,34 +42,6 @@ fn capture(dir: &Path, cmd: &[&str]) -> ProvGraph {
     let mut g = ProvGraph::new();
     load_traces(&[out_s], &ReaderOptions::default(), &mut g).expect("the capture loads");
     g
-}
-
-/// Every version of the objects of `kind` a path names.
-fn by_path(g: &ProvGraph, path: &str, kind: &str) -> Vec<NodeId> {
-    let mut out: Vec<NodeId> = g
-        .select(&Selector::Path(path.to_string()))
-        .into_iter()
-        .filter(|&n| g.node_kind(n) == kind)
-        .flat_map(|n| g.versions(n).to_vec())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Every vertex information can have come from, walking edges backwards; `skip` edge
-/// types are not followed. An independent walk, not the product's lineage code.
-fn backward(g: &ProvGraph, from: &[NodeId], skip: &[&str]) -> HashSet<NodeId> {
-    let mut seen: HashSet<NodeId> = from.iter().copied().collect();
-    let mut queue: VecDeque<NodeId> = from.iter().copied().collect();
-    while let Some(n) = queue.pop_front() {
-        for (e, other) in g.edges_of(n, Direction::Incoming) {
-            if !skip.contains(&g.edge_kind(e)) && seen.insert(other) {
-                queue.push_back(other);
-            }
-        }
-    }
-    seen
 }
 
 fn kinds_of(g: &ProvGraph, set: &HashSet<NodeId>, kind: &str) -> usize {
@@ -212,6 +183,7 @@ fn exec_of_a_written_file_rename_symlink_dup_and_setuid() {
     let script = format!(
         "cp /bin/true {d}/tool && chmod 755 {d}/tool && {d}/tool && mv {d}/tool {d}/renamed \
          && ln -s {d}/renamed {d}/alias && exec 3>{d}/dupped && echo x >&3 \
+         && printf '#!/bin/sh\\ntrue\\n' > {d}/script && chmod +x {d}/script && {d}/script \
          && python3 -c 'import os; os.setuid(65534)'"
     );
     let g = capture(dir.path(), &["sh", "-c", &script]);
@@ -232,6 +204,18 @@ fn exec_of_a_written_file_rename_symlink_dup_and_setuid() {
         g.edge_ids()
             .any(|e| g.edge_kind(e) == "write" && tool.contains(&g.endpoints(e).1)),
         "cp wrote it"
+    );
+    // A script's exec comes from the script (the interpreter runs too, under its own name).
+    let script = by_path(&g, &format!("{d}/script"), "file");
+    assert!(
+        g.edge_ids()
+            .any(|e| g.edge_kind(e) == "exec" && script.contains(&g.endpoints(e).0)),
+        "exec from the script file"
+    );
+    let sh = by_path(&g, "/usr/bin/sh", "file");
+    assert!(
+        sh.iter().all(|n| !script.contains(n)),
+        "the interpreter is not named as the script"
     );
     // The rename gave the same object its new name.
     let renamed = by_path(&g, &format!("{d}/renamed"), "file");

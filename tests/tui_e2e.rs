@@ -57,7 +57,7 @@ fn investigate_a_file_follow_back_tree_help_and_quit() {
 
 #[test]
 fn hostile_file_names_reach_the_terminal_escaped() {
-    let mut app = PtyApp::spawn(&["open", &demo_trace()], W, H, &[]);
+    let mut app = PtyApp::spawn(&["open", &synthetic_incident()], W, H, &[]);
     app.wait_for("Navigator", W, H);
     app.keys(b"/");
     app.keys(b"owned");

@@ -75,7 +75,16 @@ fn stats_screen() {
 }
 
 #[test]
-fn process_tree_of_the_demo() {
+fn process_tree_of_the_synthetic_incident() {
+    snap("tree__synthetic", &|| {
+        let mut s = loaded_state(&[synthetic_incident()]);
+        press(&mut s, "F2");
+        s
+    });
+}
+
+#[test]
+fn process_tree_of_the_demo_recording() {
     snap("tree__demo", &|| {
         let mut s = loaded_state(&[demo_trace()]);
         press(&mut s, "F2");

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod walk;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -148,7 +150,17 @@ pub fn draw(
     term
 }
 
-/// The bundled demo trace.
+/// The bundled demo recording.
 pub fn demo_trace() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-trace.w3c.log").to_string()
+    concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-capture.w3c.log").to_string()
+}
+
+/// The synthetic incident (tools/demo/make_demo_trace.py): hand-shaped CamFlow v0.9
+/// elements, including a path name that holds terminal escape sequences.
+pub fn synthetic_incident() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/synthetic-incident.w3c.log"
+    )
+    .to_string()
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes assets/demo-trace.w3c.log: a synthetic incident in CamFlow v0.9's W3C layout.
+"""Writes tests/data/synthetic-incident.w3c.log: a synthetic incident in CamFlow v0.9's W3C layout.
 
-The bundled demo must be redistributable, so it is generated here rather than copied from
-a recorded trace. It follows CamFlow's model as camflowd writes it (see
+A hand-shaped trace for tests (the bundled demo is a real capture, see
+stage_incident.sh): every element is chosen, including a path name that holds terminal
+escape sequences, a setattr, a dangling edge and two threads. It follows CamFlow's model as camflowd writes it (see
 ../shared/reference/camflow-formats.md): 32-byte identifiers in base64, u64 values as
 strings, a new version only when a node that already has an outgoing edge receives a new
 one (node compression), version_entity / version_activity chains, reads recorded as
@@ -546,7 +547,7 @@ class Scenario:
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "assets/demo-trace.w3c.log"
+    out = sys.argv[1] if len(sys.argv) > 1 else "tests/data/synthetic-incident.w3c.log"
     trace = Scenario().run()
     with open(out, "w", encoding="ascii", newline="\n") as f:
         for line in trace.documents():

@@ -5,8 +5,8 @@ use crate::app::cli::{CommandResult, Failure};
 use crate::app::run::{TraceSource, run_tui};
 use std::io::IsTerminal;
 
-/// The bundled demo trace.
-pub const DEMO_TRACE: &[u8] = include_bytes!("../../../assets/demo-trace.w3c.log");
+/// The bundled demo: a real capture of a staged intrusion (tools/demo/stage_incident.sh).
+pub const DEMO_TRACE: &[u8] = include_bytes!("../../../assets/demo-capture.w3c.log");
 
 fn require_terminal() -> CommandResult {
     if !std::io::stdout().is_terminal() {

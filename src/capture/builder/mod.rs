@@ -65,6 +65,8 @@ pub struct Builder {
     /// The last path each inode was named by (to resolve `*at` directory fds).
     path_of: HashMap<ObjRef, Vec<u8>>,
     addresses: HashMap<String, ObjRef>,
+    /// (address, socket) pairs already linked by `addressed`.
+    addressed: hashbrown::HashSet<(ObjRef, ObjRef)>,
     stamp: Stamp,
     task_id: u64,
     out: Vec<Element>,
@@ -88,6 +90,7 @@ impl Builder {
             named: HashMap::new(),
             path_of: HashMap::new(),
             addresses: HashMap::new(),
+            addressed: hashbrown::HashSet::new(),
             stamp: Stamp {
                 date: host::camflow_date_now(),
                 jiffies: 0,
@@ -142,6 +145,7 @@ impl Builder {
                 old_tid,
                 filename,
                 file,
+                script,
                 argv,
                 argv_cut,
             } => {
@@ -151,7 +155,7 @@ impl Builder {
                 {
                     self.tasks.insert(actor.tid, t);
                 }
-                self.exec(actor, filename, file, argv, *argv_cut);
+                self.exec(actor, filename, file, *script, argv, *argv_cut);
             }
             Event::Exit {
                 actor,
@@ -406,13 +410,20 @@ impl Builder {
         actor: &Actor,
         filename: &[u8],
         file: &crate::capture::ebpf::event::FdObject,
+        script: bool,
         argv: &[u8],
         argv_cut: bool,
     ) {
         let task = self.task(actor);
         self.task_id = self.obj(task).id;
         let path = self.resolve(actor.tgid, None, None, filename);
-        let binary = (file.ino != 0).then(|| self.inode(file.dev, file.ino, file.mode));
+        let loaded = (file.ino != 0).then(|| self.inode(file.dev, file.ino, file.mode));
+        // A script names its own file; the loaded file is then its interpreter.
+        let (binary, interpreter) = if script {
+            (self.stat_object(&path), loaded)
+        } else {
+            (loaded, None)
+        };
         if let Some(binary) = binary {
             self.name(binary, &path);
             self.relate(Section::Used, "open", binary, task);
@@ -421,6 +432,10 @@ impl Builder {
         self.relate(Section::WasGeneratedBy, "exec_task", task, memory);
         if let Some(binary) = binary {
             self.relate(Section::WasDerivedFrom, "exec", binary, memory);
+        }
+        if let Some(i) = interpreter {
+            // The interpreter's code runs too.
+            self.relate(Section::WasDerivedFrom, "exec", i, memory);
         }
         let path_obj = self.path_obj(&path);
         self.relate(Section::WasDerivedFrom, "named", path_obj, memory);

@@ -227,7 +227,7 @@ impl Builder {
     }
 
     /// The inode a path names now (lstat), for calls whose record has no fd.
-    fn stat_object(&mut self, path: &[u8]) -> Option<ObjRef> {
+    pub(super) fn stat_object(&mut self, path: &[u8]) -> Option<ObjRef> {
         // A name seen before is surer than a stat now (the file may be renamed since).
         if let Some(&o) = self.named.get(path) {
             return Some(o);
@@ -303,7 +303,9 @@ impl Builder {
                 a
             }
         };
-        self.relate(Section::WasDerivedFrom, "addressed", a, socket);
+        if self.addressed.insert((a, socket)) {
+            self.relate(Section::WasDerivedFrom, "addressed", a, socket);
+        }
     }
 }
 

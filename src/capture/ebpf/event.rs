@@ -131,8 +131,10 @@ pub enum Event {
         old_tid: u32,
         /// The program's path as given to exec.
         filename: Vec<u8>,
-        /// The program file.
+        /// The program file (for a script, its interpreter).
         file: FdObject,
+        /// True when `filename` is a script run by the interpreter in `file`.
+        script: bool,
         /// argv, NUL separated (possibly cut).
         argv: Vec<u8>,
         /// True when argv did not fit.
@@ -292,6 +294,7 @@ pub fn decode(b: &[u8]) -> Result<Event, DecodeError> {
             old_tid: aux[0],
             filename: string_at(b, 0, str_len[0]).unwrap_or_default(),
             file: object_at(b, 112),
+            script: flags & 4 != 0,
             argv: string_at(b, 1, str_len[1]).unwrap_or_default(),
             argv_cut: cut[1],
         }),

@@ -60,6 +60,7 @@ _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
 
 #define PS_EV_STR0_CUT 1 /* str[0] filled its buffer: the string may be longer */
 #define PS_EV_STR1_CUT 2
+#define PS_EV_SCRIPT 4   /* exec: the program was a script; obj[0] is its interpreter */
 
 /* Syscall table entry: which relation class a syscall belongs to, and which arguments
  * name fds, strings, socket addresses and fd pairs. 7 means "none", 6 "the return value". */

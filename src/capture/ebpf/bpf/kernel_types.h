@@ -82,6 +82,7 @@ struct task_struct {
 
 struct linux_binprm {
     struct file *file;
+    const char *interp;
     const char *filename;
 };
 

@@ -173,6 +173,23 @@ static __always_inline void fill_socket(struct file *f, struct ps_obj *o)
     }
 }
 
+/* Inode identity of an open file. */
+static __always_inline void file_object(struct file *f, struct ps_obj *o)
+{
+    struct inode *inode = 0;
+    struct super_block *sb = 0;
+    if (!f)
+        return;
+    CORE_READ(inode, f->f_inode);
+    if (!inode)
+        return;
+    CORE_READ(o->ino, inode->i_ino);
+    CORE_READ(o->mode, inode->i_mode);
+    CORE_READ(sb, inode->i_sb);
+    if (sb)
+        CORE_READ(o->dev, sb->s_dev);
+}
+
 /* What fd refers to in the current task: inode number, device, mode, socket details. */
 static __always_inline void resolve_fd(struct task_struct *task, long fd, struct ps_obj *o)
 {
@@ -180,8 +197,6 @@ static __always_inline void resolve_fd(struct task_struct *task, long fd, struct
     struct fdtable *fdt = 0;
     struct file **fds = 0;
     struct file *f = 0;
-    struct inode *inode = 0;
-    struct super_block *sb = 0;
     unsigned int max_fds = 0;
 
     o->ino = 0;
@@ -204,15 +219,8 @@ static __always_inline void resolve_fd(struct task_struct *task, long fd, struct
     bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
     if (!f)
         return;
-    CORE_READ(inode, f->f_inode);
-    if (!inode)
-        return;
-    CORE_READ(o->ino, inode->i_ino);
-    CORE_READ(o->mode, inode->i_mode);
-    CORE_READ(sb, inode->i_sb);
-    if (sb)
-        CORE_READ(o->dev, sb->s_dev);
-    if ((o->mode & S_IFMT) == S_IFSOCK)
+    file_object(f, o);
+    if (o->ino && (o->mode & S_IFMT) == S_IFSOCK)
         fill_socket(f, o);
 }
 
@@ -482,18 +490,14 @@ int handle_exec(unsigned long long *ctx)
                 e->flags |= PS_EV_STR0_CUT;
         }
     }
-    if (file) {
-        struct inode *inode = 0;
-        struct super_block *sb = 0;
-        CORE_READ(inode, file->f_inode);
-        if (inode) {
-            CORE_READ(e->obj[0].ino, inode->i_ino);
-            CORE_READ(e->obj[0].mode, inode->i_mode);
-            CORE_READ(sb, inode->i_sb);
-            if (sb)
-                CORE_READ(e->obj[0].dev, sb->s_dev);
-        }
-    }
+    /* For a script, bprm->file is the interpreter by now and the script's file is
+     * already released; bprm->interp then points to a copy of the interpreter's name
+     * instead of to filename. User space finds the script by its name. */
+    const char *interp = 0;
+    CORE_READ(interp, bprm->interp);
+    if (interp && interp != filename)
+        e->flags |= PS_EV_SCRIPT;
+    file_object(file, &e->obj[0]);
     /* argv: the new program's arguments, NUL separated, from its own memory. */
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     struct mm_struct *mm = 0;

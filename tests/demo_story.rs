@@ -1,0 +1,73 @@
+//! The bundled demo recording (a real capture made by tools/demo/stage_incident.sh) tells
+//! the story README promises: what left for 127.0.0.1:8732 came from /etc/shadow, through
+//! cp's copy, one python thread's read and another thread's send.
+
+mod common;
+
+use common::demo_trace;
+use common::walk::{NOT_DATA, backward, by_path};
+use provscope::capture::camflow::load::load_traces;
+use provscope::capture::camflow::reader::ReaderOptions;
+use provscope::graph::ProvGraph;
+use std::collections::HashSet;
+
+fn demo() -> ProvGraph {
+    let mut g = ProvGraph::new();
+    load_traces(&[demo_trace()], &ReaderOptions::default(), &mut g).expect("demo loads");
+    g
+}
+
+#[test]
+fn the_upload_comes_from_etc_shadow_across_two_threads() {
+    let g = demo();
+    let shadow = by_path(&g, "/etc/shadow", "file");
+    let copy = by_path(&g, "/tmp/.cache-x/s.bak", "file");
+    assert!(!shadow.is_empty() && !copy.is_empty());
+    let sends: Vec<_> = g.edge_ids().filter(|&e| g.edge_kind(e) == "send").collect();
+    // The socket whose address is the listener.
+    let upload = sends
+        .iter()
+        .map(|&e| g.endpoints(e))
+        .find(|&(_, sock)| {
+            backward(&g, &[sock], &[]).iter().any(|&n| {
+                g.node_attr(n, "cf:address")
+                    .is_some_and(|a| a.contains("8732"))
+            })
+        })
+        .expect("a send to the listener");
+    let past = backward(&g, &[upload.1], &NOT_DATA);
+    assert!(copy.iter().any(|c| past.contains(c)), "from the copy");
+    assert!(shadow.iter().any(|s| past.contains(s)), "from /etc/shadow");
+    // The sending task and the task that read the copy are different threads.
+    let sender = g.node(upload.0).object;
+    let readers: HashSet<_> = g
+        .edge_ids()
+        .filter(|&e| g.edge_kind(e) == "read" && copy.contains(&g.endpoints(e).0))
+        .map(|e| g.node(g.endpoints(e).1).object)
+        .collect();
+    assert!(!readers.is_empty(), "someone read the copy");
+    assert!(!readers.contains(&sender), "another thread sent it");
+}
+
+#[test]
+fn the_payload_was_downloaded_made_executable_run_and_renamed() {
+    let g = demo();
+    let payload = by_path(&g, "/tmp/.x", "file");
+    let kinds_into = |kind: &str| {
+        g.edge_ids()
+            .any(|e| g.edge_kind(e) == kind && payload.contains(&g.endpoints(e).1))
+    };
+    assert!(kinds_into("write"), "curl wrote it");
+    assert!(kinds_into("setattr_inode"), "chmod changed it");
+    assert!(kinds_into("rename"), "it was renamed");
+    assert!(
+        g.edge_ids()
+            .any(|e| g.edge_kind(e) == "exec" && payload.contains(&g.endpoints(e).0)),
+        "it was run"
+    );
+    let renamed = by_path(&g, "/tmp/.cache-x/.x", "file");
+    assert!(
+        renamed.iter().any(|r| payload.contains(r)),
+        "same object, new name"
+    );
+}
