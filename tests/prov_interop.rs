@@ -48,3 +48,20 @@ fn python_prov_reads_converted_samples() {
         assert!(report.contains("0 real failures"), "{name}: {report}");
     }
 }
+
+#[test]
+fn python_prov_reads_the_bundled_capture() {
+    // A real capture (assets/demo-capture.w3c.log, written by `provscope capture`): prov
+    // reads it as it reads camflowd's output. Keys must carry `cf:` for that.
+    let Some(python) = prov_python() else { return };
+    let checker = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/prov/prov_check.py");
+    let check = Command::new(&python)
+        .arg(checker)
+        .arg(demo_trace())
+        .output()
+        .expect("run checker");
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{report}");
+    assert!(report.contains("0 real failures"), "{report}");
+    assert!(!report.contains(" 0 passed"), "{report}");
+}

@@ -162,8 +162,9 @@ pub fn node_key(host: &Host, type_bits: u64, id: u64, version: u32) -> String {
     })
 }
 
+/// `cf:` + base64 of the 32-byte identifier, as camflowd writes keys and references.
 fn key_text(fields: IdentifierFields) -> String {
-    ElementKey::Binary(fields.encode()).to_text()
+    format!("cf:{}", ElementKey::Binary(fields.encode()).to_text())
 }
 
 /// Appends `,"name":value`.
