@@ -10,6 +10,7 @@ pub mod identifier;
 pub mod ingest;
 pub mod intern;
 pub mod label;
+pub mod lineage;
 pub mod model;
 pub mod process_tree;
 pub mod query;
