@@ -47,6 +47,52 @@ pub enum Command {
         #[arg(short, long)]
         output: String,
     },
+    /// Where the selected elements' information came from (backward) or went to
+    /// (forward), through versions; budgets say where they cut the walk.
+    Lineage {
+        /// Trace files; '-' is stdin.
+        #[arg(required = true)]
+        traces: Vec<String>,
+        /// Start: path:/etc/passwd, pid:1234, name:wget or id:<base64>.
+        #[arg(long)]
+        from: String,
+        /// Where it came from (the default).
+        #[arg(long, conflicts_with = "forward")]
+        backward: bool,
+        /// Where it went.
+        #[arg(long)]
+        forward: bool,
+        /// At most this many steps.
+        #[arg(long)]
+        depth: Option<usize>,
+        /// At most this many elements.
+        #[arg(long)]
+        max_nodes: Option<usize>,
+        /// Print the JSON contract (see README).
+        #[arg(long, conflicts_with = "dot")]
+        json: bool,
+        /// Print Graphviz DOT.
+        #[arg(long)]
+        dot: bool,
+    },
+    /// The shortest information-flow paths from one element to another.
+    Path {
+        /// Trace files; '-' is stdin.
+        #[arg(required = true)]
+        traces: Vec<String>,
+        /// Where the information starts (a selector).
+        #[arg(long)]
+        from: String,
+        /// Where it should arrive (a selector).
+        #[arg(long)]
+        to: String,
+        /// At most this many steps.
+        #[arg(long)]
+        depth: Option<usize>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Capture this machine's provenance with eBPF (root, or CAP_BPF + CAP_PERFMON), in
     /// CamFlow's graph model and camflowd's layout.
     Capture {
@@ -81,6 +127,8 @@ pub enum OutputFormat {
     W3c,
     /// SPADE JSON, one element per line, as camflowd writes it.
     Spade,
+    /// Graphviz DOT (convert only).
+    Dot,
 }
 
 /// Benchmarks.
@@ -124,6 +172,49 @@ pub fn main() -> ExitCode {
         Command::Open { traces } => commands::open::run(traces),
         Command::Stats { traces, json } => commands::stats::run(&traces, json),
         Command::Convert { trace, to, output } => commands::convert::run(&trace, to, &output),
+        Command::Lineage {
+            traces,
+            from,
+            backward: _,
+            forward,
+            depth,
+            max_nodes,
+            json,
+            dot,
+        } => commands::lineage::run(
+            &traces,
+            &from,
+            if forward {
+                crate::graph::lineage::Way::Forward
+            } else {
+                crate::graph::lineage::Way::Backward
+            },
+            crate::graph::lineage::Budget {
+                max_depth: depth,
+                max_nodes,
+            },
+            match (json, dot) {
+                (true, _) => commands::lineage::Output::Json,
+                (_, true) => commands::lineage::Output::Dot,
+                _ => commands::lineage::Output::Text,
+            },
+        ),
+        Command::Path {
+            traces,
+            from,
+            to,
+            depth,
+            json,
+        } => commands::flow_path::run(
+            &traces,
+            &from,
+            &to,
+            crate::graph::lineage::Budget {
+                max_depth: depth,
+                max_nodes: None,
+            },
+            json,
+        ),
         Command::Capture {
             output,
             format,

@@ -3,6 +3,7 @@
 
 pub mod builder;
 pub mod camflow;
+pub mod dot;
 pub mod ebpf;
 pub mod error;
 

@@ -115,6 +115,11 @@ fn kernel_dev(st_dev: u64) -> u32 {
 
 /// Runs the command.
 pub fn run(opts: &CaptureOptions) -> CommandResult {
+    if opts.format == OutputFormat::Dot {
+        return Err(Failure::input(anyhow::anyhow!(
+            "capture writes w3c or spade; convert the recording with 'provscope convert --to dot'"
+        )));
+    }
     let mut probe = Probe::start().map_err(Failure::other)?;
     install_signal_handlers();
     let write_err = |source: io::Error| {

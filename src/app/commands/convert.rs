@@ -24,6 +24,24 @@ pub fn run(trace: &str, to: OutputFormat, output: &str) -> CommandResult {
     let counts = match to {
         OutputFormat::W3c => w3c_write::write_w3c(&graph, &mut out),
         OutputFormat::Spade => spade_write::write_spade(&graph, &mut out),
+        OutputFormat::Dot => {
+            // The trace's own elements, as the other formats write (derived agents left out).
+            let nodes: Vec<_> = graph
+                .node_ids()
+                .filter(|&n| graph.node(n).origin != crate::graph::Origin::Derived)
+                .collect();
+            let edges: Vec<_> = graph
+                .edge_ids()
+                .filter(|&e| !graph.edge(e).derived)
+                .collect();
+            crate::capture::dot::write_dot(&graph, trace, &nodes, &edges, &mut out).map(|()| {
+                w3c_write::WriteCounts {
+                    nodes: nodes.len() as u64,
+                    edges: edges.len() as u64,
+                    lines: 0,
+                }
+            })
+        }
     }
     .map_err(write_err)?;
     out.flush().map_err(write_err)?;

@@ -4,7 +4,9 @@ pub mod bench_load;
 pub mod bench_ui;
 pub mod capture;
 pub mod convert;
+pub mod flow_path;
 pub mod gen_trace;
+pub mod lineage;
 pub mod open;
 pub mod stats;
 
