@@ -167,3 +167,67 @@ fn keys_answer_while_loading() {
     press(&mut s, "q");
     assert!(s.should_quit);
 }
+
+#[test]
+fn forward_lineage_lists_the_walk_and_enter_focuses_a_node() {
+    let mut s = at_resolv_conf();
+    let file = node(&s, RESOLV_FILE);
+    press(&mut s, "f");
+    assert_eq!(s.screen, Screen::Lineage);
+    let v = s.lineage.as_ref().expect("lineage screen state");
+    let result = v.result.as_ref().expect("the walk answered");
+    assert_eq!(v.rows[0].node, file, "the selection is the root row");
+    // Every vertex of the walk is a row or folded into one.
+    let shown: usize = v.rows.iter().map(|r| 1 + r.folded_versions).sum();
+    assert_eq!(shown, result.nodes.len());
+    // wget opened and read it: a task row right under the root.
+    let read_row = v
+        .rows
+        .iter()
+        .position(|r| r.indent == 1 && s.graph.node_kind(r.node) == "task")
+        .expect("a task step");
+    let step = v.rows[read_row].via.expect("reached through a relation");
+    assert_eq!(s.graph.endpoints(step), (file, v.rows[read_row].node));
+    let target = v.rows[read_row].node;
+    for _ in 0..read_row {
+        press(&mut s, "j");
+    }
+    press(&mut s, "Enter");
+    assert_eq!(s.screen, Screen::Main);
+    assert_eq!(s.selected, Some(target));
+    assert_eq!(
+        s.graph.node_kind(target),
+        "task",
+        "the file's data went to a task"
+    );
+    // Backspace returns to where the walk started.
+    press(&mut s, "Backspace");
+    assert_eq!(s.selected, Some(file));
+}
+
+#[test]
+fn esc_interrupts_a_running_walk_and_backward_lineage_finds_the_name() {
+    use provscope::app::action::{Action, Msg};
+    use provscope::app::effect::Effect;
+    let mut s = at_resolv_conf();
+    // Without running the effect, the walk is pending.
+    let effects = s.update(Msg::Action(Action::ShowBackwardLineage));
+    assert!(matches!(effects.as_slice(), [Effect::Lineage { .. }]));
+    let Effect::Lineage { generation, .. } = &effects[0] else {
+        unreachable!()
+    };
+    let old = *generation;
+    let cancel = s.update(Msg::Action(Action::Escape));
+    assert!(matches!(cancel.as_slice(), [Effect::CancelWalk { generation }] if *generation > old));
+    assert_eq!(s.screen, Screen::Main);
+    assert!(s.lineage.is_none());
+    // A late answer of the interrupted walk changes nothing.
+    provscope::app::effect::run_now(&mut s, effects);
+    assert_eq!(s.screen, Screen::Main);
+    assert!(s.lineage.is_none());
+    // Run for real: nothing wrote resolv.conf here; its past is its name.
+    press(&mut s, "b");
+    let v = s.lineage.as_ref().unwrap();
+    let kinds: Vec<&str> = v.rows.iter().map(|r| s.graph.node_kind(r.node)).collect();
+    assert_eq!(kinds, ["file", "path"]);
+}

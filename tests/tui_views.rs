@@ -105,6 +105,18 @@ fn shared_state_of_a_task() {
 }
 
 #[test]
+fn backward_lineage_screen() {
+    snap("lineage__wget_resolv_conf", &|| {
+        let mut s = loaded_state(&[sample(V050)]);
+        press(&mut s, "/");
+        type_text(&mut s, "/etc/resolv.conf");
+        press(&mut s, "Enter");
+        press(&mut s, "f");
+        s
+    });
+}
+
+#[test]
 fn spade_trace_main_screen() {
     snap("main__android_spade", &|| loaded_state(&[sample(V080)]));
 }

@@ -19,6 +19,10 @@ pub enum Action {
     ShowStats,
     /// Show the selected task's process shared state: who wrote it, who read it.
     ShowSharedState,
+    /// Backward lineage of the selection: where its information came from.
+    ShowBackwardLineage,
+    /// Forward lineage of the selection: where its information went.
+    ShowForwardLineage,
     /// Start a fuzzy search over labels, paths, command lines, pids and ids.
     StartSearch,
     /// Select the next search match.
@@ -70,6 +74,8 @@ impl Action {
             Action::ShowProcessTree => "process tree (parents from clone relations)",
             Action::ShowStats => "statistics: types, families, top talkers, skipped lines",
             Action::ShowSharedState => "shared state of the task's process: writers and readers",
+            Action::ShowBackwardLineage => "backward lineage: where the selection's data came from",
+            Action::ShowForwardLineage => "forward lineage: where the selection's data went",
             Action::StartSearch => "fuzzy search: labels, paths, command lines, pids, ids",
             Action::NextMatch => "next search match",
             Action::PreviousMatch => "previous search match",
@@ -106,6 +112,13 @@ pub enum Msg {
     /// The terminal changed size.
     Resize,
     /// The search worker's answer to query number `generation`.
+    /// A lineage walk finished (or was interrupted).
+    LineageDone {
+        /// Number of the walk.
+        generation: u64,
+        /// Its result.
+        lineage: crate::graph::lineage::Lineage,
+    },
     SearchDone {
         /// Which query this answers.
         generation: u64,

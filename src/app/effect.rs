@@ -12,6 +12,24 @@ use std::sync::mpsc::{self, Receiver, Sender};
 /// Work requested by `update`.
 #[derive(Clone)]
 pub enum Effect {
+    /// Walk the lineage of `roots`; answer with `Msg::LineageDone`.
+    Lineage {
+        /// Number of this walk; a newer number (or Esc) interrupts it.
+        generation: u64,
+        /// The graph.
+        graph: Arc<crate::graph::ProvGraph>,
+        /// Where to start.
+        roots: Vec<crate::graph::store::NodeId>,
+        /// Which way.
+        way: crate::graph::lineage::Way,
+        /// Limits.
+        budget: crate::graph::lineage::Budget,
+    },
+    /// Interrupt the running walk (Esc): `generation` is newer than any walk started.
+    CancelWalk {
+        /// The new walk number.
+        generation: u64,
+    },
     /// Match `query` against the index; answer with `Msg::SearchDone`.
     Search {
         /// Number of this query; older answers are dropped.
@@ -29,6 +47,10 @@ impl std::fmt::Debug for Effect {
             Effect::Search {
                 generation, query, ..
             } => write!(f, "Search({generation}, {query:?})"),
+            Effect::Lineage {
+                generation, way, ..
+            } => write!(f, "Lineage({generation}, {way:?})"),
+            Effect::CancelWalk { generation } => write!(f, "CancelWalk({generation})"),
         }
     }
 }
@@ -53,6 +75,22 @@ pub fn run_now(state: &mut AppState, effects: Vec<Effect>) {
                 });
                 run_now(state, more);
             }
+            Effect::Lineage {
+                generation,
+                graph,
+                roots,
+                way,
+                budget,
+            } => {
+                let lineage =
+                    crate::graph::lineage::lineage(&graph, &roots, way, budget, &|| false);
+                let more = state.update(Msg::LineageDone {
+                    generation,
+                    lineage,
+                });
+                run_now(state, more);
+            }
+            Effect::CancelWalk { .. } => {}
         }
     }
 }
@@ -110,7 +148,10 @@ impl SearchWorker {
                     generation,
                     query,
                     index,
-                } = job;
+                } = job
+                else {
+                    continue;
+                };
                 let cancelled = || seen.load(Ordering::Relaxed) != generation;
                 if let Some(matches) = narrowing.find(&index, &query, &cancelled)
                     && !reply(Msg::SearchDone {
@@ -128,8 +169,97 @@ impl SearchWorker {
 
     /// Hands an effect to the worker.
     pub fn execute(&self, effect: Effect) {
-        let Effect::Search { generation, .. } = &effect;
-        self.latest.store(*generation, Ordering::Relaxed);
-        let _ = self.jobs.send(effect);
+        if let Effect::Search { generation, .. } = &effect {
+            self.latest.store(*generation, Ordering::Relaxed);
+            let _ = self.jobs.send(effect);
+        }
+    }
+}
+
+/// A thread that runs lineage walks off the UI thread. A newer walk, or Esc (which bumps
+/// the generation through [`WalkWorker::interrupt`]), interrupts the running one.
+pub struct WalkWorker {
+    jobs: Sender<Effect>,
+    latest: Arc<AtomicU64>,
+}
+
+impl WalkWorker {
+    /// Starts the worker; answers go to `reply` as messages.
+    pub fn spawn<F>(reply: F) -> WalkWorker
+    where
+        F: Fn(Msg) -> bool + Send + 'static,
+    {
+        let (jobs, rx): (Sender<Effect>, Receiver<Effect>) = mpsc::channel();
+        let latest = Arc::new(AtomicU64::new(0));
+        let seen = latest.clone();
+        std::thread::spawn(move || {
+            while let Ok(mut job) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    job = newer;
+                }
+                let Effect::Lineage {
+                    generation,
+                    graph,
+                    roots,
+                    way,
+                    budget,
+                } = job
+                else {
+                    continue;
+                };
+                let stop = || seen.load(Ordering::Relaxed) != generation;
+                let lineage = crate::graph::lineage::lineage(&graph, &roots, way, budget, &stop);
+                if !stop()
+                    && !reply(Msg::LineageDone {
+                        generation,
+                        lineage,
+                    })
+                {
+                    return;
+                }
+            }
+        });
+        WalkWorker { jobs, latest }
+    }
+
+    /// Hands a walk to the worker (interrupting an older one), or interrupts.
+    pub fn execute(&self, effect: Effect) {
+        match &effect {
+            Effect::Lineage { generation, .. } => {
+                self.latest.store(*generation, Ordering::Relaxed);
+                let _ = self.jobs.send(effect);
+            }
+            Effect::CancelWalk { generation } => {
+                self.latest.store(*generation, Ordering::Relaxed);
+            }
+            Effect::Search { .. } => {}
+        }
+    }
+}
+
+/// The UI's background workers, each effect to the one that runs it.
+pub struct Workers {
+    search: SearchWorker,
+    walks: WalkWorker,
+}
+
+impl Workers {
+    /// Starts them; answers go to `reply`.
+    pub fn spawn<F>(reply: F) -> Workers
+    where
+        F: Fn(Msg) -> bool + Send + Clone + 'static,
+    {
+        Workers {
+            search: SearchWorker::spawn(reply.clone()),
+            walks: WalkWorker::spawn(reply),
+        }
+    }
+
+    /// Hands an effect to its worker.
+    pub fn execute(&self, effect: Effect) {
+        match effect {
+            Effect::Search { .. } => self.search.execute(effect),
+            Effect::Lineage { .. } | Effect::CancelWalk { .. } => self.walks.execute(effect),
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! events through `update`, and draws when something changed.
 
 use crate::app::action::Msg;
-use crate::app::effect::{Effect, SearchWorker};
+use crate::app::effect::{Effect, Workers};
 use crate::app::keymap::{Keymap, Mode};
 use crate::app::loader::{self, LoadEvent};
 use crate::app::state::AppState;
@@ -82,7 +82,7 @@ pub fn run_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     state: &mut AppState,
     rx: &Receiver<AppEvent>,
-    workers: &SearchWorker,
+    workers: &Workers,
     theme: &Theme,
 ) -> Result<(), B::Error> {
     // Hidden crash-test hook: with PROVSCOPE_CRASH_TEST=panic the first key after the
@@ -157,7 +157,7 @@ pub fn run_tui(source: TraceSource) -> anyhow::Result<()> {
     // ratatui::init enters raw mode and the alternate screen, and installs a panic hook
     // that restores the terminal before the panic message is printed.
     let reply = tx.clone();
-    let workers = SearchWorker::spawn(move |m| reply.send(AppEvent::Worker(m)).is_ok());
+    let workers = Workers::spawn(move |m| reply.send(AppEvent::Worker(m)).is_ok());
     let mut terminal = ratatui::init();
     spawn_input(tx);
     let result = run_loop(&mut terminal, &mut state, &rx, &workers, &theme);

@@ -40,6 +40,8 @@ pub enum Screen {
     Help,
     /// Shared state of a process: writers and readers.
     Shared,
+    /// Backward or forward lineage of a selection.
+    Lineage,
 }
 
 /// Where loading stands.
@@ -90,7 +92,7 @@ pub struct AppState {
     /// What was opened (paths), for the status bar.
     pub source: String,
     /// The graph (empty while loading).
-    pub graph: ProvGraph,
+    pub graph: std::sync::Arc<ProvGraph>,
     /// Loading progress.
     pub load: LoadStatus,
     /// What the load skipped and why.
@@ -133,6 +135,10 @@ pub struct AppState {
     pub page_scroll: usize,
     /// Pane with the keys.
     pub focus: Focus,
+    /// The lineage screen (a walk requested, running or done).
+    pub lineage: Option<crate::app::lineage_view::LineageView>,
+    /// Number of the newest walk requested.
+    pub walk_generation: u64,
     /// Screen shown.
     pub screen: Screen,
     /// Input mode.
@@ -154,7 +160,7 @@ impl AppState {
     pub fn new(source: String, keymap: Keymap) -> AppState {
         AppState {
             source,
-            graph: ProvGraph::new(),
+            graph: std::sync::Arc::new(ProvGraph::new()),
             load: LoadStatus::Loading {
                 read: 0,
                 total: None,
@@ -179,6 +185,8 @@ impl AppState {
             shared_cursor: ListCursor::default(),
             page_scroll: 0,
             focus: Focus::Navigator,
+            lineage: None,
+            walk_generation: 0,
             screen: Screen::Main,
             mode: Mode::Normal,
             message: None,

@@ -35,6 +35,10 @@ impl AppState {
                 }
             }
             Msg::Action(action) => return self.on_action(action),
+            Msg::LineageDone {
+                generation,
+                lineage,
+            } => self.lineage_done(generation, lineage),
         }
         Vec::new()
     }
@@ -49,7 +53,7 @@ impl AppState {
 
     /// Takes a finished graph: catalog, summary, first rows, first selection.
     pub fn install(&mut self, loaded: Loaded) {
-        self.graph = loaded.graph;
+        self.graph = std::sync::Arc::new(loaded.graph);
         self.report = loaded.report;
         self.catalog = loaded.catalog;
         self.summary = loaded.summary;
@@ -98,7 +102,22 @@ impl AppState {
                 self.search.step(action == Action::NextMatch);
                 self.show_match();
             }
-            Action::Escape => self.escape(),
+            Action::ShowBackwardLineage => {
+                return self.open_lineage(crate::graph::lineage::Way::Backward);
+            }
+            Action::ShowForwardLineage => {
+                return self.open_lineage(crate::graph::lineage::Way::Forward);
+            }
+            Action::Escape => {
+                let cancel = self.cancel_walk();
+                self.escape();
+                return cancel;
+            }
+            Action::GoBack if self.screen == Screen::Lineage => {
+                let cancel = self.cancel_walk();
+                self.screen = Screen::Main;
+                return cancel;
+            }
             Action::GoBack => {
                 if let Some(to) = self.history.back(self.selected) {
                     self.go_to(to, false);
@@ -187,6 +206,11 @@ impl AppState {
                 self.shared_cursor
                     .move_by(delta, self.shared_rows.len(), vp.screen)
             }
+            (Screen::Lineage, _) => {
+                if let Some(v) = &mut self.lineage {
+                    v.cursor.move_by(delta, v.rows.len(), vp.screen);
+                }
+            }
             (Screen::Help | Screen::Stats, _) => {
                 self.page_scroll = self
                     .page_scroll
@@ -225,6 +249,13 @@ impl AppState {
                     self.screen = Screen::Main;
                     self.focus = Focus::Navigator;
                     self.go_to(latest, true);
+                }
+            }
+            (Screen::Lineage, _) => {
+                if let Some(to) = self.lineage_cursor_node() {
+                    self.screen = Screen::Main;
+                    self.focus = Focus::Navigator;
+                    self.go_to(to, true);
                 }
             }
             (Screen::Shared, _) => {
@@ -292,6 +323,7 @@ impl AppState {
                     self.rebuild_tree();
                 }
             }
+            Screen::Lineage => self.unfold_lineage_row(open),
             _ => {}
         }
     }

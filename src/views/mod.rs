@@ -4,6 +4,7 @@
 pub mod detail;
 pub mod help;
 pub mod layout;
+pub mod lineage;
 pub mod lists;
 pub mod loading;
 pub mod navigator;
@@ -45,6 +46,10 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) -> Viewport {
         }
         Screen::Shared => {
             relations::render_shared(frame, areas.body, state, theme);
+            screen_viewport(areas.body)
+        }
+        Screen::Lineage => {
+            lineage::render(frame, areas.body, state, theme);
             screen_viewport(areas.body)
         }
         Screen::Stats => {

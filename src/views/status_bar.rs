@@ -21,12 +21,12 @@ fn hints_for(screen: Screen) -> &'static [(Action, &'static str)] {
             (Action::Activate, "Follow"),
             (Action::GoBack, "Back"),
             (Action::ShowSharedState, "Shared"),
+            (Action::ShowBackwardLineage, "Lineage"),
             (Action::ShowProcessTree, "Tree"),
             (Action::ShowStats, "Stats"),
-            (Action::FocusNext, "Pane"),
             (Action::Quit, "Quit"),
         ],
-        Screen::ProcessTree | Screen::Shared => &[
+        Screen::ProcessTree | Screen::Shared | Screen::Lineage => &[
             (Action::Activate, "Open"),
             (Action::Expand, "Unfold"),
             (Action::Collapse, "Fold"),
