@@ -160,3 +160,79 @@ fn a_panic_restores_the_terminal_before_the_message_is_printed() {
         "message not readable at the left margin:\n{screen}"
     );
 }
+
+#[test]
+fn lineage_of_a_copied_secret_follow_to_the_writer_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let export_dir = dir.path().to_str().unwrap();
+    let mut app = PtyApp::spawn(
+        &["open", &demo_trace()],
+        W,
+        H,
+        &[("PROVSCOPE_EXPORT_DIR", export_dir)],
+    );
+    app.wait_for("Navigator", W, H);
+    app.keys(b"/");
+    app.keys(b"/tmp/.cache-x/s.bak");
+    app.wait_for("matches", W, H);
+    app.keys(keys::ENTER);
+    app.wait_for("file › /tmp/.cache-x/s.bak", W, H);
+
+    // Backward lineage: the copy comes from cp, which read /etc/shadow.
+    app.keys(b"b");
+    let screen = app.wait_for("came from", W, H);
+    assert!(
+        screen.contains("Lineage: where /tmp/.cache-x/s.bak"),
+        "{screen}"
+    );
+    let shadow = app.wait_for("/etc/shadow", W, H);
+    assert!(shadow.contains("← write [task] cp /etc/shadow"), "{screen}");
+
+    // Export it (DOT and W3C) and check the files.
+    app.keys(keys::F6);
+    app.wait_for("exported", W, H);
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let dot = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "dot"));
+    let dot = std::fs::read_to_string(dot.expect("a .dot file")).unwrap();
+    assert!(dot.starts_with("digraph") && dot.contains("s.bak") && dot.contains("\"write\""));
+    assert!(
+        dot.contains("/etc/shadow"),
+        "the secret is in the exported lineage"
+    );
+    let w3c = files
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(".w3c.log"))
+        .expect("a W3C file");
+    let stats = stats_json(&[w3c.to_str().unwrap()]);
+    assert!(
+        stats["edge_types"]["write"].as_u64().unwrap() >= 1,
+        "{stats}"
+    );
+
+    // Follow the lineage to the task that wrote the copy.
+    let lines: Vec<&str> = shadow.lines().collect();
+    let root = lines
+        .iter()
+        .position(|l| l.contains("[file] /tmp/.cache-x/s.bak"))
+        .unwrap();
+    let writer = lines
+        .iter()
+        .position(|l| l.contains("← write [task] cp"))
+        .unwrap();
+    for _ in root..writer {
+        app.keys(b"j");
+    }
+    app.keys(keys::ENTER);
+    let focused = app.wait_for("activity › task", W, H);
+    assert!(focused.contains("cp /etc/shadow"), "{focused}");
+    // Backspace returns to the copy.
+    app.keys(keys::BACKSPACE);
+    app.wait_for("file › /tmp/.cache-x/s.bak", W, H);
+    app.keys(b"q");
+    assert_eq!(app.wait_exit(), 0);
+}

@@ -23,6 +23,8 @@ pub enum Action {
     ShowBackwardLineage,
     /// Forward lineage of the selection: where its information went.
     ShowForwardLineage,
+    /// Export the lineage shown (or the selection and its relations) as DOT and W3C.
+    Export,
     /// Start a fuzzy search over labels, paths, command lines, pids and ids.
     StartSearch,
     /// Select the next search match.
@@ -76,6 +78,9 @@ impl Action {
             Action::ShowSharedState => "shared state of the task's process: writers and readers",
             Action::ShowBackwardLineage => "backward lineage: where the selection's data came from",
             Action::ShowForwardLineage => "forward lineage: where the selection's data went",
+            Action::Export => {
+                "export the lineage shown, or the selection, as DOT and W3C PROV-JSON"
+            }
             Action::StartSearch => "fuzzy search: labels, paths, command lines, pids, ids",
             Action::NextMatch => "next search match",
             Action::PreviousMatch => "previous search match",
@@ -112,6 +117,8 @@ pub enum Msg {
     /// The terminal changed size.
     Resize,
     /// The search worker's answer to query number `generation`.
+    /// An export was written (the paths) or failed (why).
+    Exported(Result<Vec<String>, String>),
     /// A lineage walk finished (or was interrupted).
     LineageDone {
         /// Number of the walk.

@@ -25,6 +25,12 @@ pub enum Effect {
         /// Limits.
         budget: crate::graph::lineage::Budget,
     },
+    /// Write `files` (name, bytes) into the export directory; answer with
+    /// `Msg::Exported`.
+    Export {
+        /// File names and contents.
+        files: Vec<(String, Vec<u8>)>,
+    },
     /// Interrupt the running walk (Esc): `generation` is newer than any walk started.
     CancelWalk {
         /// The new walk number.
@@ -51,6 +57,7 @@ impl std::fmt::Debug for Effect {
                 generation, way, ..
             } => write!(f, "Lineage({generation}, {way:?})"),
             Effect::CancelWalk { generation } => write!(f, "CancelWalk({generation})"),
+            Effect::Export { files } => write!(f, "Export({} files)", files.len()),
         }
     }
 }
@@ -91,8 +98,37 @@ pub fn run_now(state: &mut AppState, effects: Vec<Effect>) {
                 run_now(state, more);
             }
             Effect::CancelWalk { .. } => {}
+            Effect::Export { files } => {
+                let more = state.update(Msg::Exported(write_export(&files)));
+                run_now(state, more);
+            }
         }
     }
+}
+
+/// Where exports go: `$PROVSCOPE_EXPORT_DIR`, else the current directory.
+fn export_dir() -> std::path::PathBuf {
+    std::env::var_os("PROVSCOPE_EXPORT_DIR")
+        .map_or_else(|| std::path::PathBuf::from("."), Into::into)
+}
+
+/// Writes an export's files; never overwrites an existing file.
+fn write_export(files: &[(String, Vec<u8>)]) -> Result<Vec<String>, String> {
+    let dir = export_dir();
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let result = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, bytes));
+        match result {
+            Ok(()) => written.push(path.display().to_string()),
+            Err(e) => return Err(format!("cannot write {}: {e}", path.display())),
+        }
+    }
+    Ok(written)
 }
 
 /// Remembers the last answer so a query that extends it rescans only its matches.
@@ -232,7 +268,7 @@ impl WalkWorker {
             Effect::CancelWalk { generation } => {
                 self.latest.store(*generation, Ordering::Relaxed);
             }
-            Effect::Search { .. } => {}
+            Effect::Search { .. } | Effect::Export { .. } => {}
         }
     }
 }
@@ -241,17 +277,19 @@ impl WalkWorker {
 pub struct Workers {
     search: SearchWorker,
     walks: WalkWorker,
+    reply: Box<dyn Fn(Msg) -> bool + Send + Sync>,
 }
 
 impl Workers {
     /// Starts them; answers go to `reply`.
     pub fn spawn<F>(reply: F) -> Workers
     where
-        F: Fn(Msg) -> bool + Send + Clone + 'static,
+        F: Fn(Msg) -> bool + Send + Sync + Clone + 'static,
     {
         Workers {
             search: SearchWorker::spawn(reply.clone()),
-            walks: WalkWorker::spawn(reply),
+            walks: WalkWorker::spawn(reply.clone()),
+            reply: Box::new(reply),
         }
     }
 
@@ -260,6 +298,10 @@ impl Workers {
         match effect {
             Effect::Search { .. } => self.search.execute(effect),
             Effect::Lineage { .. } | Effect::CancelWalk { .. } => self.walks.execute(effect),
+            // Small files: written here, in the effects layer, and answered at once.
+            Effect::Export { files } => {
+                (self.reply)(Msg::Exported(write_export(&files)));
+            }
         }
     }
 }

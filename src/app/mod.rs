@@ -18,4 +18,5 @@ pub mod state;
 pub mod summary;
 pub mod tree;
 pub mod update;
+pub mod update_export;
 pub mod update_lineage;

@@ -16,11 +16,32 @@ pub struct SearchIndex {
     /// Text per object id (empty for objects with no vertex). Identifiers are not in it:
     /// fuzzy matching base64 finds every word in it; `id:` queries are exact lookups.
     texts: Vec<String>,
+    /// Tie-break per object: the thing itself (a file, a task) before the names and
+    /// arguments that mention it, which carry the same text.
+    ranks: Vec<u8>,
+}
+
+/// 0 for objects users look for, 1 for path names, 2 for argv, addresses and the rest.
+fn kind_rank(kind: &str) -> u8 {
+    match kind {
+        "path" | "file_name" => 1,
+        "argv" | "envp" | "address" | "string" | "iattr" => 2,
+        _ => 0,
+    }
 }
 
 impl SearchIndex {
     /// Builds the index of a graph.
     pub fn build(g: &ProvGraph) -> SearchIndex {
+        let ranks = (0..g.object_count())
+            .map(|i| {
+                let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
+                g.object(o)
+                    .versions
+                    .first()
+                    .map_or(2, |&first| kind_rank(g.node_kind(first)))
+            })
+            .collect();
         let texts = (0..g.object_count())
             .map(|i| {
                 let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
@@ -36,7 +57,7 @@ impl SearchIndex {
                 text
             })
             .collect();
-        SearchIndex { texts }
+        SearchIndex { texts, ranks }
     }
 
     /// Number of objects indexed.
@@ -87,7 +108,12 @@ impl SearchIndex {
                 }
             }
         }
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let rank = |o: ObjectId| self.ranks.get(o.0 as usize).copied().unwrap_or(2);
+        scored.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(rank(a.1).cmp(&rank(b.1)))
+                .then(a.1.cmp(&b.1))
+        });
         Some(scored.into_iter().map(|(_, o)| o).collect())
     }
 }

@@ -139,6 +139,8 @@ pub struct AppState {
     pub lineage: Option<crate::app::lineage_view::LineageView>,
     /// Number of the newest walk requested.
     pub walk_generation: u64,
+    /// Exports made so far (numbers the files).
+    pub exports: u64,
     /// Screen shown.
     pub screen: Screen,
     /// Input mode.
@@ -187,6 +189,7 @@ impl AppState {
             focus: Focus::Navigator,
             lineage: None,
             walk_generation: 0,
+            exports: 0,
             screen: Screen::Main,
             mode: Mode::Normal,
             message: None,

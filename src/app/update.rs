@@ -35,6 +35,7 @@ impl AppState {
                 }
             }
             Msg::Action(action) => return self.on_action(action),
+            Msg::Exported(result) => self.exported(result),
             Msg::LineageDone {
                 generation,
                 lineage,
@@ -108,6 +109,7 @@ impl AppState {
             Action::ShowForwardLineage => {
                 return self.open_lineage(crate::graph::lineage::Way::Forward);
             }
+            Action::Export => return self.export(),
             Action::Escape => {
                 let cancel = self.cancel_walk();
                 self.escape();

@@ -141,6 +141,36 @@ pub fn write_w3c<W: Write>(g: &ProvGraph, out: &mut W) -> io::Result<WriteCounts
     Ok(doc.counts)
 }
 
+/// Writes some elements of `g` (a lineage, a path, a selection) as W3C PROV-JSON lines;
+/// referenced-only vertices and derived elements are left out, as in [`write_w3c`].
+pub fn write_w3c_subset<W: Write>(
+    g: &ProvGraph,
+    nodes: &[NodeId],
+    edges: &[EdgeId],
+    out: &mut W,
+) -> io::Result<WriteCounts> {
+    let mut doc = DocumentBuilder::new(out);
+    let mut text = String::new();
+    for &n in nodes {
+        if g.node(n).origin != Origin::Defined {
+            continue;
+        }
+        text.clear();
+        node_element(g, n, &mut text);
+        doc.push_node(g.node(n).class.section(), &text)?;
+    }
+    for &e in edges {
+        if g.edge(e).derived {
+            continue;
+        }
+        text.clear();
+        edge_element(g, e, &mut text);
+        doc.push_edge(g.edge(e).category.section(), &text)?;
+    }
+    doc.flush_document()?;
+    Ok(doc.counts)
+}
+
 /// Appends `"name":value` with the name escaped only when it needs it.
 fn push_attr(out: &mut String, name: &str, json: &str) {
     if !out.ends_with('{') {
