@@ -78,9 +78,7 @@ impl Action {
             Action::ShowSharedState => "shared state of the task's process: writers and readers",
             Action::ShowBackwardLineage => "backward lineage: where the selection's data came from",
             Action::ShowForwardLineage => "forward lineage: where the selection's data went",
-            Action::Export => {
-                "export the lineage shown, or the selection, as DOT and W3C PROV-JSON"
-            }
+            Action::Export => "export lineage or selection (DOT and W3C)",
             Action::StartSearch => "fuzzy search: labels, paths, command lines, pids, ids",
             Action::NextMatch => "next search match",
             Action::PreviousMatch => "previous search match",
