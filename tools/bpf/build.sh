@@ -19,8 +19,9 @@ if ! command -v "$CLANG" >/dev/null || ! command -v "$STRIP" >/dev/null; then
 fi
 out=provscope.bpf.o
 [ "${1:-}" = "--check" ] && out=$(mktemp --suffix=.bpf.o)
-# Relative source path and no DWARF: the object must not depend on where the tree lives.
-"$CLANG" -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -c provscope.bpf.c -o "$out"
+# Paths mapped to "." and no DWARF: the object must not depend on where the tree lives
+# (BTF line info would otherwise carry the absolute source path).
+"$CLANG" -target bpf -O2 -g -ffile-prefix-map="$PWD"=. -fdebug-compilation-dir=. -Wall -Werror -D__TARGET_ARCH_x86 -c provscope.bpf.c -o "$out"
 "$STRIP" -g "$out"
 if [ "${1:-}" = "--check" ]; then
   if ! cmp -s "$out" provscope.bpf.o; then
