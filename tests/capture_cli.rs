@@ -129,3 +129,70 @@ fn spade_output_reads_back_as_spade() {
         "{stats}"
     );
 }
+
+/// `bench overhead` in its shortest form: every LMbench row measured in each mode, the
+/// filtered-out mode recording nothing of the loops, the capture-all mode recording them
+/// (repeats compressed in the kernel), and the throughput run accounting for every read.
+#[test]
+fn the_overhead_benchmark_measures_every_row_in_every_mode() {
+    if !can_capture() {
+        return;
+    }
+    let run = common::provscope(
+        &[
+            "bench",
+            "overhead",
+            "--iterations",
+            "1000",
+            "--rounds",
+            "1",
+            "--json",
+        ],
+        None,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).expect("one JSON object");
+    let rows = report["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["row"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "null_read",
+            "null_write",
+            "stat",
+            "open_close",
+            "fork_exit",
+            "fork_exec",
+            "fork_sh",
+            "create_0k",
+            "delete_0k",
+            "create_10k",
+            "delete_10k"
+        ]
+    );
+    for row in rows {
+        for mode in ["vanilla_us", "capture_all_us", "filtered_out_us"] {
+            assert!(row[mode].as_f64().unwrap() > 0.0, "{row}");
+        }
+        assert!(row["camflow_percent"].as_f64().is_some(), "{row}");
+    }
+    let all = &report["capture_all"];
+    assert!(all["records"].as_u64().unwrap() > 0, "{all}");
+    assert!(
+        all["kernel"]["compressed: exact repeats"].as_u64().unwrap() >= 1000,
+        "the null I/O loops' repeats are compressed in the kernel: {all}"
+    );
+    let filtered = &report["filtered_out"];
+    assert_eq!(filtered["records"], 0, "{filtered}");
+    assert!(filtered["kernel"]["filtered: user"].as_u64().unwrap() > 1000);
+    let t = &report["throughput"];
+    let sent = t["kernel_events"].as_u64().unwrap();
+    let dropped = t["dropped_ring_buffer_full"].as_u64().unwrap();
+    let reads = t["worker_reads"].as_u64().unwrap();
+    assert!(sent + dropped >= reads, "every read is sent or counted: {t}");
+    assert!(t["events_per_s"].as_f64().unwrap() > 0.0);
+}

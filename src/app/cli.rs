@@ -149,6 +149,12 @@ pub enum BenchCommand {
         /// Trace file.
         trace: String,
     },
+    /// Lineage and flow-path latency at depth 5 and 10 from 200 starting points, and
+    /// the memory of the loaded graph.
+    Lineage {
+        /// Trace file.
+        trace: String,
+    },
     /// Generate a large trace from a real sample by repeating it with rewritten
     /// identifiers, so that every copy's elements stay distinct.
     GenTrace {
@@ -161,6 +167,22 @@ pub enum BenchCommand {
         /// Output file.
         #[arg(short, long)]
         output: String,
+    },
+    /// LMbench-style overhead of the capture (root): null I/O, stat, open/close, fork,
+    /// exec, sh, file create/delete with no probe, with the whole pipeline recording, and
+    /// with the probe attached but the measured process filtered out; beside CamFlow's
+    /// published overhead; and the events/s the pipeline sustains into a file.
+    Overhead {
+        /// Operations per timed batch of the null I/O rows (costlier rows run
+        /// proportionally fewer).
+        #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..))]
+        iterations: u64,
+        /// Rounds of the three modes, interleaved in rotation.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        rounds: u32,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -233,9 +255,15 @@ pub fn main() -> ExitCode {
         Command::Bench { which } => match which {
             BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
             BenchCommand::Ui { trace } => commands::bench_ui::run(&trace),
+            BenchCommand::Lineage { trace } => commands::bench_lineage::run(&trace),
             BenchCommand::GenTrace { from, size, output } => {
                 commands::gen_trace::run(&from, &size, &output)
             }
+            BenchCommand::Overhead {
+                iterations,
+                rounds,
+                json,
+            } => commands::bench_overhead::run(iterations, rounds, json),
         },
     };
     match result {

@@ -6,5 +6,6 @@ pub mod camflow;
 pub mod dot;
 pub mod ebpf;
 pub mod error;
+pub mod recorder;
 
 pub use error::CaptureError;

@@ -40,7 +40,7 @@ pub struct LoadBench {
 }
 
 /// Resident set size of this process in bytes, from /proc.
-fn rss_bytes() -> u64 {
+pub fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

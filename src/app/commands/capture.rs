@@ -6,16 +6,14 @@
 
 use crate::app::cli::{CommandResult, Failure, OutputFormat};
 use crate::capture::CaptureError;
-use crate::capture::builder::Builder;
 use crate::capture::builder::host::Host;
 use crate::capture::camflow::reader::{ReaderOptions, read_trace};
-use crate::capture::camflow::{spade_write, w3c_write};
-use crate::capture::ebpf::event::decode;
-use crate::capture::ebpf::probe::{COUNTER_NAMES, InodeKey, OPAQUE, Probe, TRACKED};
+use crate::capture::camflow::spade_write;
+use crate::capture::ebpf::probe::{COMPRESSED_SLOT, COUNTER_NAMES, Probe, TRACKED};
+use crate::capture::recorder::{Recorder, RecordingReport, make_opaque};
 use crate::graph::ProvGraph;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -109,10 +107,6 @@ fn spawn_held(command: &[String]) -> io::Result<Held> {
 }
 
 /// A device number in the kernel's encoding.
-fn kernel_dev(st_dev: u64) -> u32 {
-    (libc::major(st_dev) << 20) | (libc::minor(st_dev) & 0xfffff)
-}
-
 /// Runs the command.
 pub fn run(opts: &CaptureOptions) -> CommandResult {
     if opts.format == OutputFormat::Dot {
@@ -120,7 +114,9 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
             "capture writes w3c or spade; convert the recording with 'provscope convert --to dot'"
         )));
     }
-    let mut probe = Probe::start().map_err(Failure::other)?;
+    // Loaded now, attached once the filters are set, so that a tracked capture never
+    // records the rest of the machine in its first moments.
+    let mut probe = Probe::load().map_err(Failure::other)?;
     install_signal_handlers();
     let write_err = |source: io::Error| {
         Failure::other(CaptureError::Write {
@@ -136,10 +132,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         Box::new(BufWriter::new(io::stdout().lock()))
     } else {
         let file = File::create(&opts.output).map_err(write_err)?;
-        let md = file.metadata().map_err(write_err)?;
-        probe
-            .set_inode(InodeKey::new(kernel_dev(md.dev()), md.ino()), OPAQUE)
-            .map_err(Failure::other)?;
+        make_opaque(&mut probe, &file).map_err(Failure::other)?;
         Box::new(BufWriter::new(file))
     };
 
@@ -149,39 +142,26 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         })?),
         None => None,
     };
+    if let Some(h) = &held
+        && opts.track
+    {
+        let pid = u32::try_from(h.pid).unwrap_or_default();
+        probe.set_process(pid, TRACKED).map_err(Failure::other)?;
+        probe.set_track_only(true).map_err(Failure::other)?;
+    }
+    probe.attach().map_err(Failure::other)?;
     if let Some(h) = &mut held {
-        if opts.track {
-            let pid = u32::try_from(h.pid).unwrap_or_default();
-            probe.set_process(pid, TRACKED).map_err(Failure::other)?;
-            probe.set_track_only(true).map_err(Failure::other)?;
-        }
         h.release.write_all(b"x").map_err(write_err)?;
     }
 
-    let mut builder = Builder::new(Host::read());
-    let mut doc = w3c_write::DocumentBuilder::new(&mut sink);
+    let mut recorder = Recorder::new(Host::read(), &mut sink);
     let started = Instant::now();
-    let mut last_flush = Instant::now();
-    let mut decode_errors = 0u64;
     let mut child_status = None;
     let mut ending: Option<Instant> = None;
     loop {
-        probe.drain(Duration::from_millis(50), |bytes| match decode(bytes) {
-            Ok(ev) => builder.handle(&ev),
-            Err(_) => decode_errors += 1,
-        });
-        for el in builder.take_output() {
-            if el.is_node {
-                doc.push_node(el.section, &el.text)
-            } else {
-                doc.push_edge(el.section, &el.text)
-            }
+        recorder
+            .pump(&mut probe, Duration::from_millis(50))
             .map_err(write_err)?;
-        }
-        if last_flush.elapsed() > Duration::from_secs(1) {
-            doc.flush_document().map_err(write_err)?;
-            last_flush = Instant::now();
-        }
         if let Some(end) = ending {
             // A last drain picks up what the kernel wrote just before the end.
             if end.elapsed() > Duration::from_millis(200) {
@@ -199,14 +179,12 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
             ending = Some(Instant::now());
         }
     }
-    doc.flush_document().map_err(write_err)?;
-    let written = doc.counts();
-    drop(doc);
+    let recording = recorder.finish().map_err(write_err)?;
     drop(sink);
     if opts.format == OutputFormat::Spade {
         write_spade(&spade_buffer, &opts.output).map_err(write_err)?;
     }
-    report(&probe, &builder, written, decode_errors, started.elapsed());
+    report(&probe, &recording, started.elapsed());
     match child_status {
         Some(s) if !s.success() => Err(Failure::other(anyhow::anyhow!(
             "the captured command failed ({s}); its capture was written"
@@ -227,29 +205,26 @@ fn write_spade(w3c: &[u8], output: &str) -> io::Result<()> {
     out.flush()
 }
 
-fn report(
-    probe: &Probe,
-    builder: &Builder,
-    written: w3c_write::WriteCounts,
-    decode_errors: u64,
-    elapsed: Duration,
-) {
+fn report(probe: &Probe, recording: &RecordingReport, elapsed: Duration) {
+    let (builder, written) = (&recording.builder, &recording.written);
     let counters = probe.counters();
     let secs = elapsed.as_secs_f64().max(1e-9);
     eprintln!(
-        "provscope: captured {} record(s) in {:.1}s ({:.0}/s): wrote {} node(s) and {} relation(s); {} repeat relation(s) compressed",
-        builder.stats.records,
+        "provscope: captured {} record(s) in {:.1}s ({:.0}/s): wrote {} node(s) and {} relation(s); {} repeat relation(s) compressed, {} repeated call(s) compressed in the kernel",
+        builder.records,
         secs,
-        builder.stats.records as f64 / secs,
+        builder.records as f64 / secs,
         written.nodes,
         written.edges,
-        builder.stats.compressed
+        builder.compressed,
+        counters.get(COMPRESSED_SLOT).copied().unwrap_or(0)
     );
     let drops: Vec<String> = COUNTER_NAMES
         .iter()
         .zip(&counters)
-        .skip(1)
-        .filter(|(_, n)| **n > 0)
+        .enumerate()
+        .filter(|(slot, (_, n))| *slot != 0 && *slot != COMPRESSED_SLOT && **n > 0)
+        .map(|(_, pair)| pair)
         .map(|(name, n)| format!("{name} {n}"))
         .collect();
     eprintln!(
@@ -261,7 +236,10 @@ fn report(
             drops.join(", ")
         }
     );
-    if decode_errors > 0 {
-        eprintln!("provscope: {decode_errors} record(s) could not be decoded");
+    if recording.decode_errors > 0 {
+        eprintln!(
+            "provscope: {} record(s) could not be decoded",
+            recording.decode_errors
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! One module per command line command; each reads its inputs, runs, and prints.
 
+pub mod bench_lineage;
 pub mod bench_load;
+pub mod bench_overhead;
 pub mod bench_ui;
 pub mod capture;
 pub mod convert;

@@ -65,9 +65,10 @@ const CFG_GID_FILTER: u32 = 4;
 const CFG_CGROUP_FILTER: u32 = 8;
 const CFG_INODE_FILTER: u32 = 16;
 const CFG_PAUSED: u32 = 32;
+const CFG_COMPRESS: u32 = 64;
 
 /// Counter slots, in `enum ps_counter` order, with their report names.
-pub const COUNTER_NAMES: [&str; 14] = [
+pub const COUNTER_NAMES: [&str; 15] = [
     "events",
     "dropped: ring buffer full",
     "dropped: damaged",
@@ -82,7 +83,11 @@ pub const COUNTER_NAMES: [&str; 14] = [
     "filtered: paused",
     "string arguments unreadable",
     "fd without an object",
+    "compressed: exact repeats",
 ];
+
+/// The slot of [`COUNTER_NAMES`] that counts repeats compressed in the kernel (not a loss).
+pub const COMPRESSED_SLOT: usize = 14;
 
 /// Why the capture could not start.
 #[derive(Debug, thiserror::Error)]
@@ -126,15 +131,25 @@ pub struct Probe {
     bpf: Ebpf,
     ring: RingBuf<MapData>,
     config: Config,
+    attached: bool,
 }
 
 /// Ring buffer size: 64 MiB absorbs a burst of ~100k records while user space writes.
 const RING_BYTES: u32 = 1 << 26;
 
 impl Probe {
-    /// Loads and attaches everything; the capture runs from here on, with nothing
-    /// filtered but this process itself (opaque, so it never records its own work).
+    /// Loads and attaches everything; the capture runs from here on, with exact repeats
+    /// compressed and nothing filtered but this process itself (opaque, so it never
+    /// records its own work).
     pub fn start() -> Result<Probe, ProbeError> {
+        let mut probe = Probe::load()?;
+        probe.attach()?;
+        Ok(probe)
+    }
+
+    /// Loads (and verifies) the programs and maps without attaching them: filters set now are in place
+    /// before the first event is recorded (see [`Probe::attach`]).
+    pub fn load() -> Result<Probe, ProbeError> {
         if !has_privilege() {
             return Err(ProbeError::Privilege);
         }
@@ -154,30 +169,48 @@ impl Probe {
         }
         let ring = RingBuf::try_from(bpf.take_map("events").ok_or_else(|| missing("events"))?)
             .map_err(load_error)?;
-        let mut probe = Probe {
-            bpf,
-            ring,
-            config: Config {
-                flags: 0,
-                wake_bytes: 1 << 20,
-                class_off: 0,
-            },
-        };
-        probe.write_config()?;
-        probe.set_process(std::process::id(), OPAQUE)?;
         for (prog, tracepoint) in PROGRAMS {
-            let p: &mut BtfTracePoint = probe
-                .bpf
+            let p: &mut BtfTracePoint = bpf
                 .program_mut(prog)
                 .ok_or_else(|| missing(prog))?
                 .try_into()
                 .map_err(load_error)?;
             p.load(tracepoint, &btf)
                 .map_err(|e| ProbeError::Load(format!("{prog}: {e}")))?;
+        }
+        let mut probe = Probe {
+            bpf,
+            ring,
+            attached: false,
+            config: Config {
+                flags: CFG_COMPRESS,
+                wake_bytes: 1 << 20,
+                class_off: 0,
+            },
+        };
+        probe.write_config()?;
+        probe.set_process(std::process::id(), OPAQUE)?;
+        Ok(probe)
+    }
+
+    /// Attaches the programs to their tracepoints: recording starts. Does nothing when
+    /// they already are attached.
+    pub fn attach(&mut self) -> Result<(), ProbeError> {
+        if self.attached {
+            return Ok(());
+        }
+        for (prog, _) in PROGRAMS {
+            let p: &mut BtfTracePoint = self
+                .bpf
+                .program_mut(prog)
+                .ok_or_else(|| missing(prog))?
+                .try_into()
+                .map_err(load_error)?;
             p.attach()
                 .map_err(|e| ProbeError::Load(format!("{prog}: {e}")))?;
         }
-        Ok(probe)
+        self.attached = true;
+        Ok(())
     }
 
     fn write_config(&mut self) -> Result<(), ProbeError> {
@@ -243,6 +276,12 @@ impl Probe {
     /// Pause: record nothing until resumed (filtered records are counted).
     pub fn set_paused(&mut self, on: bool) -> Result<(), ProbeError> {
         self.set_flag(CFG_PAUSED, on)
+    }
+
+    /// Turns the kernel's compression of exact repeats (on from the start) on or off.
+    /// Off, every read and write is sent, as a throughput measurement needs.
+    pub fn set_compression(&mut self, on: bool) -> Result<(), ProbeError> {
+        self.set_flag(CFG_COMPRESS, on)
     }
 
     /// Switches a relation class off (not captured) or on.

@@ -306,6 +306,20 @@ impl Spec {
             | index_bits(self.str_b) << 17
             | index_bits(self.addr) << 20
             | index_bits(self.fd_pair) << 23
+            | self.compression_bits()
+    }
+
+    /// `PS_SPEC_COMPRESSIBLE` for the fd-only flows whose exact repeats the kernel may
+    /// drop (reads and writes), and `PS_SPEC_QUIET` for those that change nothing other
+    /// processes' events depend on (reads).
+    fn compression_bits(&self) -> u32 {
+        const COMPRESSIBLE: u32 = 1 << 27;
+        const QUIET: u32 = 1 << 28;
+        match self.class {
+            Class::Read => COMPRESSIBLE | QUIET,
+            Class::Write => COMPRESSIBLE,
+            _ => 0,
+        }
     }
 }
 

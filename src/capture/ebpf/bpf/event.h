@@ -74,6 +74,12 @@ _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
 #define PS_SPEC_ADDR(s) (((s) >> 20) & 7)
 #define PS_SPEC_FDPAIR(s) (((s) >> 23) & 7)
 #define PS_SPEC_KEEP_FAILED (1u << 26)
+/* An fd-only flow (read/write family) whose exact repeat the kernel may drop: see
+ * "compression" in provscope.bpf.c. */
+#define PS_SPEC_COMPRESSIBLE (1u << 27)
+/* Changes nothing that another process's events depend on (a read): it does not advance
+ * the compression generation. */
+#define PS_SPEC_QUIET (1u << 28)
 
 /* Global switches (map "config", one entry). */
 #define PS_CFG_TRACK_ONLY 1     /* only tracked processes (and what they touch) */
@@ -82,6 +88,7 @@ _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
 #define PS_CFG_CGROUP_FILTER 8  /* consult "cgroups" */
 #define PS_CFG_INODE_FILTER 16  /* consult "inodes" */
 #define PS_CFG_PAUSED 32        /* record nothing (counted as filtered) */
+#define PS_CFG_COMPRESS 64      /* drop exact repeats of reads and writes in the kernel */
 
 struct ps_config {
     __u32 flags;
@@ -92,6 +99,16 @@ struct ps_config {
 /* Per-process and per-inode filter flags. */
 #define PS_OPAQUE 1  /* never recorded */
 #define PS_TRACKED 2 /* recorded in track-only mode; children inherit it */
+
+/* Per process: its last recorded compressible flow and the generation it saw. */
+struct ps_last_flow {
+    __u64 ino;
+    __u64 generation;
+    __u32 dev;
+    __u32 tid;
+    __u32 nr;
+    __u32 pad;
+};
 
 struct ps_inode_key {
     __u64 ino;
@@ -115,6 +132,7 @@ enum ps_counter {
     PS_C_F_PAUSED = 11,
     PS_C_STR_FAULT = 12,   /* a string argument could not be read (recorded without it) */
     PS_C_UNRESOLVED = 13,  /* the fd named no object (anonymous mmap, closed fd): nothing to record */
+    PS_C_COMPRESSED = 14,  /* exact repeats dropped in the kernel (CamFlow's edge compression) */
 };
 
 #endif

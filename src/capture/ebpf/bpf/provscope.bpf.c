@@ -89,6 +89,30 @@ struct {
     __type(value, __u64);
 } counters SEC(".maps");
 
+/* Compression (CamFlow's edge compression, done before the ring buffer): a process that
+ * reads or writes the same object through the same call again, with nothing recorded in
+ * between that could change the task, its process memory or the object, adds no edge:
+ * the builder would drop both relations as exact repeats. Here that is decided without
+ * sending the record. "Nothing in between" is kept conservatively with one global
+ * generation, advanced by every recorded event except reads (a read changes only its own
+ * process, whose last flow is the per-process entry itself), so a repeat is dropped only
+ * when no write, open, fork, exec, rename... happened anywhere since. Two threads of one
+ * process racing on different CPUs may see each other late; the events were concurrent,
+ * so the order in which the repeat came first is as true as the other. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u32);
+    __type(value, struct ps_last_flow);
+} last_flow SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} generation SEC(".maps");
+
 static __always_inline void count(__u32 slot)
 {
     __u64 *c = bpf_map_lookup_elem(&counters, &slot);
@@ -259,6 +283,20 @@ static __always_inline int inode_passes(struct ps_config *cfg, struct ps_event *
     return 1;
 }
 
+/* Argument `which` straight from the registers (before a record exists). */
+static __always_inline __u64 arg_value_regs(struct pt_regs *regs, __u32 which)
+{
+    switch (which) {
+    case 0: return regs->di;
+    case 1: return regs->si;
+    case 2: return regs->dx;
+    case 3: return regs->r10;
+    case 4: return regs->r8;
+    case 5: return regs->r9;
+    default: return ~0ULL;
+    }
+}
+
 static __always_inline __u64 arg_value(struct ps_event *e, __u32 which)
 {
     if (which == PS_ARG_RET)
@@ -286,6 +324,46 @@ static __always_inline void read_string(struct ps_event *e, int slot, __u64 ptr)
         e->flags |= slot ? PS_EV_STR1_CUT : PS_EV_STR0_CUT;
 }
 
+/* The generation after this event: advanced unless the event is quiet. Advanced even
+ * when the record is then lost, which only makes compression more cautious. */
+static __always_inline __u64 advance_generation(int quiet)
+{
+    __u32 zero = 0;
+    __u64 *g = bpf_map_lookup_elem(&generation, &zero);
+    if (!g)
+        return 0;
+    if (quiet)
+        return *g;
+    return __sync_fetch_and_add(g, 1) + 1;
+}
+
+/* True when this flow (thread `tid` of `tgid`, syscall `nr`, object `o`) repeats its
+ * process's last recorded one with nothing recorded in between. */
+static __always_inline int is_repeat(__u32 tgid, __u32 tid, __u32 nr, struct ps_obj *o)
+{
+    __u32 zero = 0;
+    struct ps_last_flow *last = bpf_map_lookup_elem(&last_flow, &tgid);
+    if (!last)
+        return 0;
+    __u64 *g = bpf_map_lookup_elem(&generation, &zero);
+    return g && last->generation == *g && last->tid == tid && last->nr == nr &&
+           last->ino == o->ino && last->dev == o->dev;
+}
+
+static __always_inline void remember_flow(struct ps_event *e, __u64 gen)
+{
+    struct ps_last_flow v = {
+        .ino = e->obj[0].ino,
+        .generation = gen,
+        .dev = e->obj[0].dev,
+        .tid = e->tid,
+        .nr = e->nr,
+        .pad = 0,
+    };
+    bpf_map_update_elem(&last_flow, &e->tgid, &v, BPF_ANY);
+}
+
+/* Writes the record; 1 when it was written, 0 when it was lost (and counted). */
 static __always_inline int send(struct ps_config *cfg, struct ps_event *e)
 {
     __u64 size = __builtin_offsetof(struct ps_event, str);
@@ -301,7 +379,7 @@ static __always_inline int send(struct ps_config *cfg, struct ps_event *e)
         return 0;
     }
     count(PS_C_EVENTS);
-    return 0;
+    return 1;
 }
 
 static __always_inline struct ps_event *start_event(__u32 kind, __u64 pid_tgid, __u64 uid_gid)
@@ -361,6 +439,19 @@ int handle_sys_exit(unsigned long long *ctx)
         return 0;
     }
 
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    /* A compressible flow is resolved first, so that a repeat costs no record setup. */
+    int compressible = (spec & PS_SPEC_COMPRESSIBLE) && (cfg->flags & PS_CFG_COMPRESS) &&
+                       ret > 0;
+    struct ps_obj first = {};
+    if (compressible) {
+        resolve_fd(task, (long)arg_value_regs(regs, PS_SPEC_FD_A(spec)), &first);
+        if (first.ino && is_repeat(tgid, (__u32)pid_tgid, (__u32)nr, &first)) {
+            count(PS_C_COMPRESSED);
+            return 0;
+        }
+    }
+
     struct ps_event *e = start_event(PS_SYSCALL, pid_tgid, uid_gid);
     if (!e)
         return 0;
@@ -373,9 +464,10 @@ int handle_sys_exit(unsigned long long *ctx)
     e->args[4] = regs->r8;
     e->args[5] = regs->r9;
 
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     __u32 which = PS_SPEC_FD_A(spec);
-    if (which != PS_ARG_NONE)
+    if (compressible)
+        e->obj[0] = first;
+    else if (which != PS_ARG_NONE)
         resolve_fd(task, (long)arg_value(e, which), &e->obj[0]);
     which = PS_SPEC_FD_B(spec);
     if (which != PS_ARG_NONE)
@@ -414,7 +506,11 @@ int handle_sys_exit(unsigned long long *ctx)
                                            (const void *)e->args[which]) == 0)
             e->str_len[1] = (__u16)len;
     }
-    return send(cfg, e);
+    __u64 gen = advance_generation(spec & PS_SPEC_QUIET);
+    int sent = send(cfg, e);
+    if (compressible && sent)
+        remember_flow(e, gen);
+    return 0;
 }
 
 /* sched_process_fork(struct task_struct *parent, struct task_struct *child) */
@@ -452,7 +548,9 @@ int handle_fork(unsigned long long *ctx)
     e->aux[0] = (__u32)child_pid;
     e->aux[1] = (__u32)child_tgid;
     e->aux[2] = (__u32)ppid;
-    return send(cfg, e);
+    advance_generation(0);
+    send(cfg, e);
+    return 0;
 }
 
 /* sched_process_exec(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
@@ -519,7 +617,9 @@ int handle_exec(unsigned long long *ctx)
     }
     if (!e->str_len[1] && e->str_len[0])
         e->str_len[1] = 1; /* keep the layout: slot 1 present but empty */
-    return send(cfg, e);
+    advance_generation(0);
+    send(cfg, e);
+    return 0;
 }
 
 /* sched_process_exit(struct task_struct *p, ...) */
@@ -551,5 +651,7 @@ int handle_exit(unsigned long long *ctx)
     /* Forget tracking of a finished process so a recycled pid starts clean. */
     if (live == 0 && tracked)
         bpf_map_delete_elem(&pids, &tgid);
-    return send(cfg, e);
+    advance_generation(0);
+    send(cfg, e);
+    return 0;
 }

@@ -1,0 +1,283 @@
+//! The rows and modes of `bench overhead`, CamFlow's published figures beside them, and the
+//! pure arithmetic of the report (medians, percentages, targets), kept apart from the
+//! processes and probes so that it can be unit-tested.
+
+use serde::Serialize;
+
+/// One LMbench-style measurement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row {
+    /// 1-byte read of /dev/zero (LMbench "null I/O", read half).
+    NullRead,
+    /// 1-byte write to /dev/null (LMbench "null I/O", write half).
+    NullWrite,
+    /// stat of a file.
+    Stat,
+    /// open + close of a file.
+    OpenClose,
+    /// fork, child `_exit(0)`, parent waitpid.
+    ForkExit,
+    /// fork + exec of /bin/true.
+    ForkExec,
+    /// fork + exec of `/bin/sh -c true`.
+    ForkSh,
+    /// create (open O_CREAT, close) of an empty file.
+    Create0k,
+    /// unlink of an empty file.
+    Delete0k,
+    /// create (open O_CREAT, write 10 KiB, close) of a file.
+    Create10k,
+    /// unlink of a 10 KiB file.
+    Delete10k,
+}
+
+impl Row {
+    /// Every row, in report order.
+    pub const ALL: [Row; 11] = [
+        Row::NullRead,
+        Row::NullWrite,
+        Row::Stat,
+        Row::OpenClose,
+        Row::ForkExit,
+        Row::ForkExec,
+        Row::ForkSh,
+        Row::Create0k,
+        Row::Delete0k,
+        Row::Create10k,
+        Row::Delete10k,
+    ];
+
+    /// Its name in the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Row::NullRead => "null I/O: read",
+            Row::NullWrite => "null I/O: write",
+            Row::Stat => "stat",
+            Row::OpenClose => "open+close",
+            Row::ForkExit => "fork+exit",
+            Row::ForkExec => "fork+exec",
+            Row::ForkSh => "fork+sh -c",
+            Row::Create0k => "create 0k",
+            Row::Delete0k => "delete 0k",
+            Row::Create10k => "create 10k",
+            Row::Delete10k => "delete 10k",
+        }
+    }
+
+    /// Its key in the JSON report.
+    pub fn key(self) -> &'static str {
+        match self {
+            Row::NullRead => "null_read",
+            Row::NullWrite => "null_write",
+            Row::Stat => "stat",
+            Row::OpenClose => "open_close",
+            Row::ForkExit => "fork_exit",
+            Row::ForkExec => "fork_exec",
+            Row::ForkSh => "fork_sh",
+            Row::Create0k => "create_0k",
+            Row::Delete0k => "delete_0k",
+            Row::Create10k => "create_10k",
+            Row::Delete10k => "delete_10k",
+        }
+    }
+
+    /// CamFlow's published whole-system overhead on the matching LMbench row, in percent
+    /// (both halves of null I/O are held to its one figure; sh -c to its exec figure,
+    /// since LMbench's "sh proc" is an exec through the shell).
+    pub fn camflow_percent(self) -> f64 {
+        match self {
+            Row::NullRead | Row::NullWrite => 56.0,
+            Row::Stat => 100.0,
+            Row::OpenClose => 80.0,
+            Row::ForkExit => 6.0,
+            Row::ForkExec | Row::ForkSh => 3.0,
+            Row::Create0k => 5.0,
+            Row::Delete0k => 11.0,
+            Row::Create10k => 16.0,
+            Row::Delete10k => 7.0,
+        }
+    }
+}
+
+/// How the capture stands while a row is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// No BPF program attached.
+    Vanilla,
+    /// The whole pipeline runs and records the worker.
+    CaptureAll,
+    /// The pipeline runs, but the kernel side filters the worker's events out.
+    FilteredOut,
+}
+
+impl Mode {
+    /// Every mode, in the order of the first round.
+    pub const ALL: [Mode; 3] = [Mode::Vanilla, Mode::CaptureAll, Mode::FilteredOut];
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Vanilla => "vanilla",
+            Mode::CaptureAll => "capture-all",
+            Mode::FilteredOut => "filtered-out",
+        }
+    }
+
+    /// Its index in [`Mode::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The order of the modes in round `round`: rotated each round, so that no mode always
+/// runs first (right after a probe detach, say) and slow drift of the machine falls on
+/// every mode alike.
+pub fn rotation(round: usize) -> [Mode; 3] {
+    let mut order = Mode::ALL;
+    order.rotate_left(round % Mode::ALL.len());
+    order
+}
+
+/// The median, or None for no samples. NaNs sort last, so a stray one cannot become the
+/// median of an otherwise sound set.
+pub fn median(samples: &[f64]) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    let mid = s.len() / 2;
+    Some(if s.len() % 2 == 1 {
+        s[mid]
+    } else {
+        (s[mid - 1] + s[mid]) / 2.0
+    })
+}
+
+/// How much slower `measured` is than `base`, in percent (negative: faster).
+pub fn overhead_percent(base: f64, measured: f64) -> f64 {
+    (measured - base) / base * 100.0
+}
+
+/// The filtered-out target: at most this much overhead, in percent.
+pub const FILTERED_TARGET_PERCENT: f64 = 5.0;
+
+/// The throughput target, in events per second.
+pub const THROUGHPUT_TARGET: f64 = 500_000.0;
+
+/// One row of the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct RowReport {
+    /// JSON key of the row.
+    pub row: &'static str,
+    /// Its name in the table.
+    pub name: &'static str,
+    /// Median µs per operation with no probe.
+    pub vanilla_us: f64,
+    /// Median µs per operation with the whole pipeline recording.
+    pub capture_all_us: f64,
+    /// Median µs per operation with the worker filtered out in the kernel.
+    pub filtered_out_us: f64,
+    /// capture-all against vanilla, percent.
+    pub capture_all_percent: f64,
+    /// filtered-out against vanilla, percent.
+    pub filtered_out_percent: f64,
+    /// CamFlow's published overhead on this row, percent.
+    pub camflow_percent: f64,
+    /// capture-all below CamFlow's figure.
+    pub capture_all_target_met: bool,
+    /// filtered-out at most [`FILTERED_TARGET_PERCENT`].
+    pub filtered_out_target_met: bool,
+    /// Timed batches behind each median (per mode).
+    pub batches: usize,
+}
+
+/// The report row of `row` from its per-batch µs/op samples, by mode (in
+/// [`Mode::ALL`] order). None when a mode has no sample.
+pub fn row_report(row: Row, samples: &[Vec<f64>; 3]) -> Option<RowReport> {
+    let vanilla = median(&samples[Mode::Vanilla.index()])?;
+    let all = median(&samples[Mode::CaptureAll.index()])?;
+    let filtered = median(&samples[Mode::FilteredOut.index()])?;
+    let all_pct = overhead_percent(vanilla, all);
+    let filtered_pct = overhead_percent(vanilla, filtered);
+    Some(RowReport {
+        row: row.key(),
+        name: row.name(),
+        vanilla_us: vanilla,
+        capture_all_us: all,
+        filtered_out_us: filtered,
+        capture_all_percent: all_pct,
+        filtered_out_percent: filtered_pct,
+        camflow_percent: row.camflow_percent(),
+        capture_all_target_met: all_pct < row.camflow_percent(),
+        filtered_out_target_met: filtered_pct <= FILTERED_TARGET_PERCENT,
+        batches: samples.iter().map(Vec::len).min().unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_empty_sets() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[7.0]), Some(7.0));
+        assert_eq!(median(&[]), None);
+        // A NaN sorts last instead of poisoning the comparison.
+        assert_eq!(median(&[1.0, f64::NAN, 2.0]), Some(2.0));
+    }
+
+    #[test]
+    fn overhead_is_relative_to_vanilla() {
+        assert!((overhead_percent(2.0, 3.0) - 50.0).abs() < 1e-9);
+        assert!((overhead_percent(2.0, 1.5) + 25.0).abs() < 1e-9);
+        assert_eq!(overhead_percent(1.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn rounds_rotate_the_modes() {
+        assert_eq!(rotation(0), Mode::ALL);
+        assert_eq!(
+            rotation(1),
+            [Mode::CaptureAll, Mode::FilteredOut, Mode::Vanilla]
+        );
+        assert_eq!(rotation(3), Mode::ALL);
+        // Over three rounds every mode runs once in each position.
+        for pos in 0..3 {
+            let mut seen: Vec<Mode> = (0..3).map(|r| rotation(r)[pos]).collect();
+            seen.sort_by_key(|m| m.index());
+            assert_eq!(seen, Mode::ALL);
+        }
+    }
+
+    #[test]
+    fn a_row_report_holds_medians_percentages_and_targets() {
+        let samples = [
+            vec![1.0, 1.2, 0.8],
+            vec![1.5, 1.4, 1.6],
+            vec![1.04, 1.0, 1.1],
+        ];
+        let r = row_report(Row::NullRead, &samples).unwrap();
+        assert_eq!(
+            (r.vanilla_us, r.capture_all_us, r.filtered_out_us),
+            (1.0, 1.5, 1.04)
+        );
+        assert!((r.capture_all_percent - 50.0).abs() < 1e-9);
+        assert!((r.filtered_out_percent - 4.0).abs() < 1e-9);
+        assert!(r.capture_all_target_met, "50% is below CamFlow's 56%");
+        assert!(r.filtered_out_target_met);
+        assert_eq!(r.batches, 3);
+        let r = row_report(Row::ForkExit, &samples).unwrap();
+        assert!(!r.capture_all_target_met, "50% is above CamFlow's 6%");
+        assert!(row_report(Row::Stat, &[vec![1.0], vec![], vec![1.0]]).is_none());
+    }
+
+    #[test]
+    fn every_row_has_distinct_names_and_a_camflow_figure() {
+        let keys: std::collections::HashSet<_> = Row::ALL.iter().map(|r| r.key()).collect();
+        assert_eq!(keys.len(), Row::ALL.len());
+        assert!(Row::ALL.iter().all(|r| r.camflow_percent() > 0.0));
+    }
+}

@@ -1,0 +1,100 @@
+//! The capture pipeline every capturing command shares: the probe's records decoded, built
+//! into CamFlow elements and written in camflowd's W3C layout (one document about every
+//! second, as camflowd flushes), plus the output-file opacity that keeps a capture from
+//! recording its own writes.
+
+use crate::capture::builder::host::Host;
+use crate::capture::builder::{Builder, BuilderStats};
+use crate::capture::camflow::w3c_write::{DocumentBuilder, WriteCounts};
+use crate::capture::ebpf::event::decode;
+use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError};
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
+use std::time::{Duration, Instant};
+
+/// How often a W3C document is closed and written.
+const DOCUMENT_EVERY: Duration = Duration::from_secs(1);
+
+/// A device number in the kernel's encoding (`MKDEV`), as the probe's inode keys hold it.
+pub fn kernel_dev(st_dev: u64) -> u32 {
+    (libc::major(st_dev) << 20) | (libc::minor(st_dev) & 0xfffff)
+}
+
+/// Marks `file` opaque to the probe, so writing the capture into it is never captured (no
+/// feedback loop through the output).
+pub fn make_opaque(probe: &mut Probe, file: &File) -> Result<(), ProbeError> {
+    let md = file
+        .metadata()
+        .map_err(|e| ProbeError::Load(format!("cannot stat the output: {e}")))?;
+    probe.set_inode(InodeKey::new(kernel_dev(md.dev()), md.ino()), OPAQUE)
+}
+
+/// What a recording did, once it is finished.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RecordingReport {
+    /// What the builder did.
+    pub builder: BuilderStats,
+    /// Vertices and relations written.
+    pub written: WriteCounts,
+    /// Records that could not be decoded.
+    pub decode_errors: u64,
+}
+
+/// Records from a probe into a W3C sink.
+pub struct Recorder<'w, W: Write> {
+    builder: Builder,
+    doc: DocumentBuilder<'w, W>,
+    decode_errors: u64,
+    last_document: Instant,
+}
+
+impl<'w, W: Write> Recorder<'w, W> {
+    /// A recorder for this machine (`host`) writing into `out`.
+    pub fn new(host: Host, out: &'w mut W) -> Self {
+        Recorder {
+            builder: Builder::new(host),
+            doc: DocumentBuilder::new(out),
+            decode_errors: 0,
+            last_document: Instant::now(),
+        }
+    }
+
+    /// Drains what the kernel side has (waiting up to `timeout` for the first record),
+    /// builds it and writes it; returns how many records were drained.
+    pub fn pump(&mut self, probe: &mut Probe, timeout: Duration) -> io::Result<usize> {
+        let builder = &mut self.builder;
+        let decode_errors = &mut self.decode_errors;
+        let drained = probe.drain(timeout, |bytes| match decode(bytes) {
+            Ok(event) => builder.handle(&event),
+            Err(_) => *decode_errors += 1,
+        });
+        for el in self.builder.take_output() {
+            if el.is_node {
+                self.doc.push_node(el.section, &el.text)?;
+            } else {
+                self.doc.push_edge(el.section, &el.text)?;
+            }
+        }
+        if self.last_document.elapsed() >= DOCUMENT_EVERY {
+            self.doc.flush_document()?;
+            self.last_document = Instant::now();
+        }
+        Ok(drained)
+    }
+
+    /// The builder's counts so far.
+    pub fn builder_stats(&self) -> BuilderStats {
+        self.builder.stats
+    }
+
+    /// Writes the last document and reports.
+    pub fn finish(mut self) -> io::Result<RecordingReport> {
+        self.doc.flush_document()?;
+        Ok(RecordingReport {
+            builder: self.builder.stats,
+            written: self.doc.counts(),
+            decode_errors: self.decode_errors,
+        })
+    }
+}
