@@ -193,6 +193,9 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
     let sent = t["kernel_events"].as_u64().unwrap();
     let dropped = t["dropped_ring_buffer_full"].as_u64().unwrap();
     let reads = t["worker_reads"].as_u64().unwrap();
-    assert!(sent + dropped >= reads, "every read is sent or counted: {t}");
+    assert!(
+        sent + dropped >= reads,
+        "every read is sent or counted: {t}"
+    );
     assert!(t["events_per_s"].as_f64().unwrap() > 0.0);
 }
