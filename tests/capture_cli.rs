@@ -187,8 +187,16 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         "the null I/O loops' repeats are compressed in the kernel: {all}"
     );
     let filtered = &report["filtered_out"];
-    assert_eq!(filtered["records"], 0, "{filtered}");
-    assert!(filtered["kernel"]["filtered: user"].as_u64().unwrap() > 1000);
+    // The rest of the machine (other tests included) is still recorded in that mode; the
+    // loops are not.
+    assert!(
+        filtered["kernel"]["filtered: user"].as_u64().unwrap() > 1000,
+        "{filtered}"
+    );
+    assert!(
+        filtered["records"].as_u64().unwrap() < all["records"].as_u64().unwrap(),
+        "{filtered} vs {all}"
+    );
     let t = &report["throughput"];
     let sent = t["kernel_events"].as_u64().unwrap();
     let dropped = t["dropped_ring_buffer_full"].as_u64().unwrap();

@@ -65,6 +65,8 @@ pub enum Action {
     CancelSearch,
     /// Delete the last character of the search query.
     SearchDelete,
+    /// Freeze the live view for reading (the source is still read); again to catch up.
+    TogglePause,
 }
 
 impl Action {
@@ -99,6 +101,7 @@ impl Action {
             Action::ConfirmSearch => "keep matches and leave the search line",
             Action::CancelSearch => "drop the search",
             Action::SearchDelete => "delete a character",
+            Action::TogglePause => "pause / resume the live view (reading goes on)",
         }
     }
 }
@@ -114,6 +117,10 @@ pub enum Msg {
     Load(LoadEvent),
     /// The terminal changed size.
     Resize,
+    /// News from a live source's feed.
+    Feed(crate::capture::transport::feed::FeedEvent),
+    /// Time passes (live sessions only): rates, catching up, refreshing counts.
+    Tick,
     /// The search worker's answer to query number `generation`.
     /// An export was written (the paths) or failed (why).
     Exported(Result<Vec<String>, String>),

@@ -27,6 +27,18 @@ pub enum Command {
         #[arg(required = true)]
         traces: Vec<String>,
     },
+    /// Explore a live stream in the terminal UI: a growing file (followed through
+    /// truncation and rotation), fifo:PATH, or '-' (stdin; keys from the terminal).
+    Attach {
+        /// The source: a file path, fifo:PATH or '-'.
+        source: String,
+    },
+    /// Capture this machine (root) and explore it live in the terminal UI.
+    Live {
+        /// Also save everything captured to this file (W3C, camflowd's layout).
+        #[arg(long, value_name = "F")]
+        save: Option<String>,
+    },
     /// Count a trace's elements by type, dangling edges and skipped lines.
     Stats {
         /// Trace files (W3C PROV-JSON or SPADE JSON, plain/gzip/zstd); '-' is stdin.
@@ -192,6 +204,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => commands::open::run_demo(),
         Command::Open { traces } => commands::open::run(traces),
+        Command::Attach { source } => commands::live::attach(&source),
+        Command::Live { save } => commands::live::live(save),
         Command::Stats { traces, json } => commands::stats::run(&traces, json),
         Command::Convert { trace, to, output } => commands::convert::run(&trace, to, &output),
         Command::Lineage {

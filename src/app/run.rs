@@ -5,13 +5,17 @@
 use crate::app::action::Msg;
 use crate::app::effect::{Effect, Workers};
 use crate::app::keymap::{Keymap, Mode};
+use crate::app::live::{LiveView, TICKS_PER_SECOND};
 use crate::app::loader::{self, LoadEvent};
-use crate::app::state::AppState;
+use crate::app::state::{AppState, LoadStatus};
+use crate::capture::transport::feed::{self, FeedEvent, LiveSource};
 use crate::views::{self, Theme};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 /// Events the loop receives.
 #[derive(Debug)]
@@ -24,6 +28,10 @@ pub enum AppEvent {
     Load(LoadEvent),
     /// A worker's answer.
     Worker(Msg),
+    /// News from a live source.
+    Feed(FeedEvent),
+    /// A quarter second passed (live sessions).
+    Tick,
 }
 
 /// Where a trace comes from.
@@ -33,6 +41,8 @@ pub enum TraceSource {
     Paths(Vec<String>),
     /// A trace compiled into the binary (the demo), with a name to show.
     Bundled(&'static str, &'static [u8]),
+    /// A live source: the graph grows as it is explored.
+    Live(LiveSource),
 }
 
 impl TraceSource {
@@ -41,6 +51,7 @@ impl TraceSource {
         match self {
             TraceSource::Paths(p) => p.join(", "),
             TraceSource::Bundled(name, _) => (*name).to_string(),
+            TraceSource::Live(source) => source.name(),
         }
     }
 }
@@ -73,6 +84,8 @@ pub fn handle_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
         AppEvent::Resize => Msg::Resize,
         AppEvent::Load(e) => Msg::Load(e),
         AppEvent::Worker(m) => m,
+        AppEvent::Feed(e) => Msg::Feed(e),
+        AppEvent::Tick => Msg::Tick,
     };
     state.update(msg)
 }
@@ -90,6 +103,8 @@ pub fn run_loop<B: Backend>(
     // hook leaves the alternate screen before the message is printed. Kept out of --help
     // (it is for tests only); nothing changes when the variable is unset.
     let crash_test = std::env::var_os("PROVSCOPE_CRASH_TEST").is_some_and(|v| v == "panic");
+    let tick = Duration::from_millis(1000 / TICKS_PER_SECOND);
+    let mut next_tick = Instant::now() + tick;
     loop {
         if state.dirty {
             let mut viewport = state.viewport;
@@ -100,7 +115,23 @@ pub fn run_loop<B: Backend>(
         if state.should_quit {
             return Ok(());
         }
-        let Ok(first) = rx.recv() else { return Ok(()) };
+        // Live sessions tick on time however busy the channel is; others just wait.
+        let first = if state.live.is_some() {
+            let now = Instant::now();
+            if now >= next_tick {
+                next_tick = now + tick;
+                AppEvent::Tick
+            } else {
+                match rx.recv_timeout(next_tick - now) {
+                    Ok(event) => event,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+            }
+        } else {
+            let Ok(event) = rx.recv() else { return Ok(()) };
+            event
+        };
         // Drain what is queued so a burst of keys or progress costs one frame.
         for event in std::iter::once(first).chain(rx.try_iter()) {
             if crash_test && matches!(event, AppEvent::Key(_)) {
@@ -123,6 +154,11 @@ pub fn spawn_loader(source: TraceSource, tx: Sender<AppEvent>) {
         match source {
             TraceSource::Paths(paths) => loader::load(&paths, &send),
             TraceSource::Bundled(_, bytes) => loader::load_bytes(bytes, &send),
+            TraceSource::Live(live) => {
+                let tx = tx.clone();
+                let send: feed::Send = Arc::new(move |e| tx.send(AppEvent::Feed(e)).is_ok());
+                feed::run(&live, send);
+            }
         }
     });
 }
@@ -152,6 +188,10 @@ pub fn run_tui(source: TraceSource) -> anyhow::Result<()> {
         Theme::colored()
     };
     let mut state = AppState::new(source.name(), Keymap::default_keymap());
+    if matches!(source, TraceSource::Live(_)) {
+        state.live = Some(LiveView::new());
+        state.load = LoadStatus::Done;
+    }
     let (tx, rx) = mpsc::channel();
     spawn_loader(source, tx.clone());
     // ratatui::init enters raw mode and the alternate screen, and installs a panic hook

@@ -33,31 +33,30 @@ fn kind_rank(kind: &str) -> u8 {
 impl SearchIndex {
     /// Builds the index of a graph.
     pub fn build(g: &ProvGraph) -> SearchIndex {
-        let ranks = (0..g.object_count())
-            .map(|i| {
-                let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
-                g.object(o)
-                    .versions
-                    .first()
-                    .map_or(2, |&first| kind_rank(g.node_kind(first)))
-            })
-            .collect();
-        let texts = (0..g.object_count())
-            .map(|i| {
-                let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
-                let Some(&first) = g.object(o).versions.first() else {
-                    return String::new();
-                };
-                let mut text = g.object_label(o);
-                text.push(' ');
-                text.push_str(g.node_kind(first));
-                if let Some(pid) = g.node_attr(first, "cf:pid").and_then(value::json_u64) {
-                    text.push_str(&format!(" pid:{pid}"));
-                }
-                text
-            })
-            .collect();
-        SearchIndex { texts, ranks }
+        let mut index = SearchIndex::default();
+        index.extend(g);
+        index
+    }
+
+    /// Indexes the objects `g` gained since this index was built from it (a live graph
+    /// only grows). Objects already indexed keep their text.
+    pub fn extend(&mut self, g: &ProvGraph) {
+        for i in self.texts.len()..g.object_count() {
+            let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
+            let Some(&first) = g.object(o).versions.first() else {
+                self.ranks.push(2);
+                self.texts.push(String::new());
+                continue;
+            };
+            self.ranks.push(kind_rank(g.node_kind(first)));
+            let mut text = g.object_label(o);
+            text.push(' ');
+            text.push_str(g.node_kind(first));
+            if let Some(pid) = g.node_attr(first, "cf:pid").and_then(value::json_u64) {
+                text.push_str(&format!(" pid:{pid}"));
+            }
+            self.texts.push(text);
+        }
     }
 
     /// Number of objects indexed.

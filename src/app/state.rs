@@ -155,6 +155,8 @@ pub struct AppState {
     pub dirty: bool,
     /// The user asked to leave.
     pub should_quit: bool,
+    /// The live session, when the source is live.
+    pub live: Option<crate::app::live::LiveView>,
 }
 
 impl AppState {
@@ -197,6 +199,7 @@ impl AppState {
             viewport: Viewport::default(),
             dirty: true,
             should_quit: false,
+            live: None,
         }
     }
 }

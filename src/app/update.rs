@@ -18,6 +18,8 @@ impl AppState {
         match msg {
             Msg::Load(event) => self.on_load(event),
             Msg::Resize => {}
+            Msg::Feed(event) => self.on_feed(event),
+            Msg::Tick => self.on_tick(),
             Msg::SearchInput(c) => {
                 self.search.query.push(c);
                 return self.run_search();
@@ -99,6 +101,7 @@ impl AppState {
                 self.search.query.pop();
                 return self.run_search();
             }
+            Action::TogglePause => self.toggle_pause(),
             Action::NextMatch | Action::PreviousMatch => {
                 self.search.step(action == Action::NextMatch);
                 self.show_match();
@@ -374,7 +377,7 @@ impl AppState {
     }
 
     /// The navigator cursor moved: select what it points at.
-    fn sync_selection_from_nav(&mut self) {
+    pub(crate) fn sync_selection_from_nav(&mut self) {
         let node = self
             .nav_rows
             .get(self.nav.cursor)

@@ -7,5 +7,6 @@ pub mod dot;
 pub mod ebpf;
 pub mod error;
 pub mod recorder;
+pub mod transport;
 
 pub use error::CaptureError;

@@ -47,6 +47,7 @@ pub struct Recorder<'w, W: Write> {
     doc: DocumentBuilder<'w, W>,
     decode_errors: u64,
     last_document: Instant,
+    document_every: Duration,
 }
 
 impl<'w, W: Write> Recorder<'w, W> {
@@ -57,7 +58,14 @@ impl<'w, W: Write> Recorder<'w, W> {
             doc: DocumentBuilder::new(out),
             decode_errors: 0,
             last_document: Instant::now(),
+            document_every: DOCUMENT_EVERY,
         }
+    }
+
+    /// How often a document is closed and written (camflowd's second by default; zero
+    /// writes every step's elements at once, as a live view wants).
+    pub fn set_document_every(&mut self, every: Duration) {
+        self.document_every = every;
     }
 
     /// Drains what the kernel side has (waiting up to `timeout` for the first record),
@@ -76,7 +84,7 @@ impl<'w, W: Write> Recorder<'w, W> {
                 self.doc.push_edge(el.section, &el.text)?;
             }
         }
-        if self.last_document.elapsed() >= DOCUMENT_EVERY {
+        if self.last_document.elapsed() >= self.document_every {
             self.doc.flush_document()?;
             self.last_document = Instant::now();
         }

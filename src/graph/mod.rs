@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod attr_lists;
+pub mod batch;
 pub mod catalog;
 pub mod family;
 pub mod identifier;

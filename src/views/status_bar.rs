@@ -3,6 +3,7 @@
 
 use crate::app::action::Action;
 use crate::app::keymap::Mode;
+use crate::app::live::{LiveView, SourceState};
 use crate::app::state::{AppState, LoadStatus, Screen};
 use crate::text::{sanitize, sanitize_capped};
 use crate::views::Theme;
@@ -65,15 +66,41 @@ fn display_key(keys: &[String]) -> Option<String> {
     })
 }
 
+/// Where a live session stands: rate, pause, end, drops.
+fn live_status(live: &LiveView) -> String {
+    let mut s = match &live.source {
+        _ if live.paused => format!(" │ PAUSED, {} waiting", live.waiting.len()),
+        SourceState::Receiving => format!(" │ LIVE {}/s", live.rate.per_second()),
+        SourceState::Ended(_) => String::from(" │ ENDED"),
+        SourceState::Broken(why) => format!(" │ BROKEN: {}", sanitize_capped(why, 40)),
+    };
+    if !live.paused && !live.waiting.is_empty() {
+        s.push_str(&format!(", {} behind", live.waiting.len()));
+    }
+    let dropped: u64 = live
+        .kernel
+        .iter()
+        .filter(|(name, _)| name.starts_with("dropped"))
+        .map(|(_, n)| n)
+        .sum();
+    if dropped > 0 {
+        s.push_str(&format!(", {dropped} dropped"));
+    }
+    s
+}
+
 /// Draws the status and hints lines.
 pub fn render(frame: &mut Frame, status: Rect, hints: Rect, state: &AppState, theme: &Theme) {
     let g = &state.graph;
     let c = &state.summary.counts;
-    let counts = match &state.load {
+    let mut counts = match &state.load {
         LoadStatus::Done => format!("{} nodes {} edges", c.nodes, c.edges),
         LoadStatus::Loading { .. } => "loading…".into(),
         LoadStatus::Failed(_) => "load failed".into(),
     };
+    if let Some(live) = &state.live {
+        counts.push_str(&live_status(live));
+    }
     let tail = if let Some(m) = &state.message {
         Span::styled(sanitize(m), theme.warning)
     } else if let Some(n) = state.selected {
@@ -119,7 +146,11 @@ pub fn render(frame: &mut Frame, status: Rect, hints: Rect, state: &AppState, th
         ])
     } else {
         let mut spans = Vec::new();
-        for &(action, name) in hints_for(state.screen) {
+        let live = state.live.as_ref().map(|l| {
+            let name = if l.paused { "Resume" } else { "Pause" };
+            (Action::TogglePause, name)
+        });
+        for &(action, name) in live.iter().chain(hints_for(state.screen)) {
             if let Some(key) = display_key(&state.keymap.keys_for(Mode::Normal, action)) {
                 spans.push(Span::styled(key, theme.key));
                 spans.push(Span::raw(format!("{name} ")));

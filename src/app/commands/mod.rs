@@ -9,6 +9,7 @@ pub mod convert;
 pub mod flow_path;
 pub mod gen_trace;
 pub mod lineage;
+pub mod live;
 pub mod open;
 pub mod stats;
 

@@ -8,7 +8,8 @@ use std::io::IsTerminal;
 /// The bundled demo: a real capture of a staged intrusion (tools/demo/stage_incident.sh).
 pub const DEMO_TRACE: &[u8] = include_bytes!("../../../assets/demo-capture.w3c.log");
 
-fn require_terminal() -> CommandResult {
+/// Refuses to start the UI without a terminal on stdout.
+pub fn require_terminal() -> CommandResult {
     if !std::io::stdout().is_terminal() {
         return Err(Failure::input(anyhow::anyhow!(
             "the terminal UI needs a terminal on stdout (use 'provscope stats' or 'convert' in scripts)"

@@ -1,0 +1,39 @@
+//! `provscope attach SOURCE` and `provscope live`: the terminal UI on a live source, the
+//! graph growing while the user explores it. `attach` follows a growing file, a fifo or
+//! stdin; `live` captures this machine (root) and can save what it captures.
+
+use crate::app::cli::{CommandResult, Failure};
+use crate::app::commands::open::require_terminal;
+use crate::app::run::{TraceSource, run_tui};
+use crate::capture::ebpf::probe::{ProbeError, has_privilege};
+use crate::capture::transport::feed::LiveSource;
+use std::path::PathBuf;
+
+/// Attaches to a live source.
+pub fn attach(arg: &str) -> CommandResult {
+    let source = LiveSource::parse(arg).map_err(|e| Failure::input(anyhow::anyhow!(e)))?;
+    require_terminal()?;
+    match &source {
+        LiveSource::File(p) | LiveSource::Fifo(p) if !p.exists() => {
+            return Err(Failure::input(anyhow::anyhow!(
+                "cannot attach to '{}': no such file",
+                p.display()
+            )));
+        }
+        _ => {}
+    }
+    run_tui(TraceSource::Live(source)).map_err(Failure::other)
+}
+
+/// Captures this machine and explores it live.
+pub fn live(save: Option<String>) -> CommandResult {
+    // Said before the screen changes, so the reason stays readable.
+    if !has_privilege() {
+        return Err(Failure::other(ProbeError::Privilege));
+    }
+    require_terminal()?;
+    let source = LiveSource::Capture {
+        save: save.map(PathBuf::from),
+    };
+    run_tui(TraceSource::Live(source)).map_err(Failure::other)
+}

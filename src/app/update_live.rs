@@ -1,0 +1,175 @@
+//! `update` for live sessions: batches from the feed wait, then enter the graph a bounded
+//! step at a time (never while the view is paused or a walk still reads the graph); counts,
+//! navigator rows, relations and the search index follow on each tick, keeping the
+//! selection, the cursor's row and its scroll position where the user left them.
+
+use crate::app::live::{INGEST_PER_STEP, SourceState};
+use crate::app::navigator::NavRow;
+use crate::app::state::AppState;
+use crate::app::summary::summarize;
+use crate::capture::transport::feed::FeedEvent;
+use crate::graph::store::{NodeId, ObjectId};
+use crate::graph::{ProvClass, ProvGraph};
+
+/// A navigator row by what it shows, which survives a catalog rebuild (group indices
+/// move when a new type appears).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RowIdentity {
+    Class(ProvClass),
+    Group(ProvClass, String),
+    Object(ObjectId),
+    Version(NodeId),
+}
+
+impl AppState {
+    /// News from the feed.
+    pub(crate) fn on_feed(&mut self, event: FeedEvent) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        match event {
+            FeedEvent::Batch { mut batch, report } => {
+                live.received += batch.len() as u64;
+                live.rate.add(batch.len() as u64);
+                live.waiting.append(&mut batch);
+                self.report = *report;
+            }
+            FeedEvent::Note(note) => {
+                self.message = Some(note.clone());
+                live.note = Some(note);
+            }
+            FeedEvent::Counters(counters) => live.kernel = counters,
+            FeedEvent::Ended(why) => live.source = SourceState::Ended(why),
+            FeedEvent::Broken(why) => live.source = SourceState::Broken(why),
+        }
+        let first = self.graph.node_count() == 0;
+        self.ingest_waiting();
+        // The first elements show at once; later ones with the next tick.
+        if first {
+            self.refresh_live();
+        }
+    }
+
+    /// A quarter second passed.
+    pub(crate) fn on_tick(&mut self) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        live.rate.tick();
+        self.ingest_waiting();
+        self.refresh_live();
+        self.dirty = true;
+    }
+
+    /// F5: freeze or thaw the view.
+    pub(crate) fn toggle_pause(&mut self) {
+        let Some(live) = self.live.as_mut() else {
+            self.message = Some(String::from("pause is for live sessions"));
+            return;
+        };
+        live.paused = !live.paused;
+        if !live.paused {
+            self.ingest_waiting();
+            self.refresh_live();
+        }
+    }
+
+    /// Moves one step of waiting records into the graph, unless paused or shared.
+    fn ingest_waiting(&mut self) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        if live.paused || live.waiting.is_empty() {
+            return;
+        }
+        // A walk or an export still holding the graph keeps it as it was; the records
+        // wait for the next step.
+        let Some(graph) = std::sync::Arc::get_mut(&mut self.graph) else {
+            return;
+        };
+        if live.waiting.ingest_into(graph, INGEST_PER_STEP) > 0 {
+            live.stale = true;
+        }
+    }
+
+    /// Recomputes what derives from the graph after it grew.
+    fn refresh_live(&mut self) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        if !live.stale || live.paused {
+            return;
+        }
+        live.stale = false;
+        let here = self
+            .nav_rows
+            .get(self.nav.cursor)
+            .map(|&r| self.identity(r));
+        let open_kinds: Vec<(ProvClass, String)> = self
+            .expansion
+            .open_groups
+            .iter()
+            .filter_map(|&i| self.catalog.get(i))
+            .map(|t| (t.class, t.kind.clone()))
+            .collect();
+        self.catalog = self.graph.catalog();
+        self.summary = summarize(&self.graph);
+        self.expansion.open_groups = self
+            .catalog
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                open_kinds
+                    .iter()
+                    .any(|(c, k)| *c == t.class && *k == t.kind)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(index) = std::sync::Arc::get_mut(&mut self.search.index) {
+            index.extend(&self.graph);
+        }
+        let offset = self.nav.offset;
+        self.rebuild_nav();
+        if let Some(row) = here.and_then(|id| {
+            self.nav_rows
+                .iter()
+                .position(|&r| identity_of(&self.graph, &self.catalog, r) == id)
+        }) {
+            self.nav.cursor = row;
+            // Keep the row where it was on screen when that is still possible.
+            self.nav.offset = offset.min(row);
+            self.nav
+                .clamp(self.nav_rows.len(), self.viewport.navigator.max(1));
+        }
+        match self.selected {
+            Some(n) => {
+                self.relation_rows = crate::app::relations::relation_rows(&self.graph, n);
+                self.relations
+                    .clamp(self.relation_rows.len(), self.viewport.relations.max(1));
+            }
+            None => self.sync_selection_from_nav(),
+        }
+        self.dirty = true;
+    }
+
+    fn identity(&self, row: NavRow) -> RowIdentity {
+        identity_of(&self.graph, &self.catalog, row)
+    }
+}
+
+fn identity_of(
+    _g: &ProvGraph,
+    catalog: &[crate::graph::catalog::TypeGroup],
+    row: NavRow,
+) -> RowIdentity {
+    match row {
+        NavRow::Class(c) => RowIdentity::Class(c),
+        NavRow::Group(i) => catalog
+            .get(i)
+            .map_or(RowIdentity::Class(ProvClass::Entity), |t| {
+                RowIdentity::Group(t.class, t.kind.clone())
+            }),
+        NavRow::Object(_, o) => RowIdentity::Object(o),
+        NavRow::Version(n) => RowIdentity::Version(n),
+    }
+}
