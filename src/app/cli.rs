@@ -167,6 +167,12 @@ pub enum BenchCommand {
         /// Trace file.
         trace: String,
     },
+    /// Live ingest: records/s a live session takes from a source faster than it, and
+    /// the time of each update (to compare with one 16 ms frame).
+    Live {
+        /// Trace file, replayed as a fast live stream.
+        trace: String,
+    },
     /// Generate a large trace from a real sample by repeating it with rewritten
     /// identifiers, so that every copy's elements stay distinct.
     GenTrace {
@@ -270,6 +276,7 @@ pub fn main() -> ExitCode {
             BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
             BenchCommand::Ui { trace } => commands::bench_ui::run(&trace),
             BenchCommand::Lineage { trace } => commands::bench_lineage::run(&trace),
+            BenchCommand::Live { trace } => commands::bench_live::run(&trace),
             BenchCommand::GenTrace { from, size, output } => {
                 commands::gen_trace::run(&from, &size, &output)
             }

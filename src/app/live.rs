@@ -8,9 +8,9 @@ use std::collections::VecDeque;
 /// Ticks per second (the run loop sends one every quarter second when live).
 pub const TICKS_PER_SECOND: u64 = 4;
 
-/// Records ingested per step: bounds the time a step takes (a few ms), so a burst never
-/// freezes a frame; the rest waits for the next step.
-pub const INGEST_PER_STEP: usize = 20_000;
+/// Records ingested per step: bounds the time a step takes (about 4 µs a record, so
+/// ~10 ms), so a burst never freezes a frame; the rest waits for the next step.
+pub const INGEST_PER_STEP: usize = 2_500;
 
 /// Where the source stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub struct LiveView {
     pub received: u64,
     /// Arrival rate.
     pub rate: Rate,
+    /// Ticks so far.
+    pub ticks: u64,
     /// The graph grew since counts, lists and the index were last refreshed.
     pub stale: bool,
     /// The last thing the source said (rotation, truncation).
@@ -87,6 +89,7 @@ impl LiveView {
             waiting: RecordBatch::default(),
             received: 0,
             rate: Rate::default(),
+            ticks: 0,
             stale: false,
             note: None,
             kernel: Vec::new(),

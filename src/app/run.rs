@@ -132,7 +132,9 @@ pub fn run_loop<B: Backend>(
             let Ok(event) = rx.recv() else { return Ok(()) };
             event
         };
-        // Drain what is queued so a burst of keys or progress costs one frame.
+        // Drain what is queued so a burst of keys or progress costs one frame, but draw
+        // at least once a frame when a live source keeps the queue full.
+        let drained_since = Instant::now();
         for event in std::iter::once(first).chain(rx.try_iter()) {
             if crash_test && matches!(event, AppEvent::Key(_)) {
                 panic!("PROVSCOPE_CRASH_TEST: deliberate panic on a key press");
@@ -140,12 +142,15 @@ pub fn run_loop<B: Backend>(
             for effect in handle_event(state, event) {
                 workers.execute(effect);
             }
-            if state.should_quit {
+            if state.should_quit || drained_since.elapsed() >= FRAME {
                 break;
             }
         }
     }
 }
+
+/// The longest the loop handles events before it draws.
+const FRAME: Duration = Duration::from_millis(12);
 
 /// Starts the loader thread for `source`.
 pub fn spawn_loader(source: TraceSource, tx: Sender<AppEvent>) {

@@ -3,7 +3,7 @@
 //! navigator rows, relations and the search index follow on each tick, keeping the
 //! selection, the cursor's row and its scroll position where the user left them.
 
-use crate::app::live::{INGEST_PER_STEP, SourceState};
+use crate::app::live::{INGEST_PER_STEP, SourceState, TICKS_PER_SECOND};
 use crate::app::navigator::NavRow;
 use crate::app::state::AppState;
 use crate::app::summary::summarize;
@@ -56,8 +56,14 @@ impl AppState {
             return;
         };
         live.rate.tick();
+        live.ticks += 1;
+        // Counts and lists are rebuilt once a second (their cost grows with the graph);
+        // the status bar's rate and backlog change every tick.
+        let refresh = live.ticks.is_multiple_of(TICKS_PER_SECOND);
         self.ingest_waiting();
-        self.refresh_live();
+        if refresh {
+            self.refresh_live();
+        }
         self.dirty = true;
     }
 

@@ -20,20 +20,21 @@ pub struct TypeGroup {
 impl ProvGraph {
     /// Every object with at least one vertex, grouped by class and type.
     pub fn catalog(&self) -> Vec<TypeGroup> {
-        let mut groups: BTreeMap<(ProvClass, String), Vec<ObjectId>> = BTreeMap::new();
+        // Keyed by the interned type name: no allocation per object.
+        let mut groups: BTreeMap<(ProvClass, &str), Vec<ObjectId>> = BTreeMap::new();
         for i in 0..self.object_count() {
             let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
             let Some(&first) = self.object(o).versions.first() else {
                 continue;
             };
-            let key = (self.node(first).class, self.node_kind(first).to_string());
+            let key = (self.node(first).class, self.node_kind(first));
             groups.entry(key).or_default().push(o);
         }
         groups
             .into_iter()
             .map(|((class, kind), objects)| TypeGroup {
                 class,
-                kind,
+                kind: kind.to_string(),
                 objects,
             })
             .collect()

@@ -1,6 +1,7 @@
 //! One module per command line command; each reads its inputs, runs, and prints.
 
 pub mod bench_lineage;
+pub mod bench_live;
 pub mod bench_load;
 pub mod bench_overhead;
 pub mod bench_ui;
