@@ -94,11 +94,22 @@ mod tests {
     use super::*;
     use crate::capture::camflow::reader::{ReaderOptions, read_trace};
 
-    const SAMPLE: &str = "../shared/camflow-samples/camflow-v0.5.0_w3c_jsonl_wget.log";
+    /// A shared CamFlow sample (`../shared/camflow-samples`, or `PROVSCOPE_SAMPLES`).
+    fn sample(name: &str) -> std::path::PathBuf {
+        std::env::var_os("PROVSCOPE_SAMPLES")
+            .map_or_else(
+                || {
+                    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                        .join("../shared/camflow-samples")
+                },
+                std::path::PathBuf::from,
+            )
+            .join(name)
+    }
 
     #[test]
     fn a_batch_ingested_in_pieces_builds_the_same_graph_as_a_direct_read() {
-        let text = std::fs::read(SAMPLE).unwrap();
+        let text = std::fs::read(sample("camflow-v0.5.0_w3c_jsonl_wget.log")).unwrap();
         let mut direct = ProvGraph::new();
         read_trace(&text[..], &ReaderOptions::default(), &mut direct).unwrap();
         let mut batch = RecordBatch::default();
