@@ -4,22 +4,9 @@
 
 mod common;
 
-use common::{provscope, stats_json};
-use provscope::capture::ebpf::probe::has_privilege;
+use common::{can_capture, provscope, stats_json};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn can_capture() -> bool {
-    if has_privilege() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("PROVSCOPE_REQUIRE_BPF").is_none(),
-        "PROVSCOPE_REQUIRE_BPF is set but this test runs without root"
-    );
-    eprintln!("skipped: capture needs root");
-    false
-}
 
 #[test]
 fn without_privilege_it_says_what_is_needed() {

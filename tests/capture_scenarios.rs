@@ -5,27 +5,14 @@
 
 mod common;
 
-use common::provscope;
 use common::walk::{backward, by_path};
+use common::{can_capture, provscope};
 use provscope::capture::camflow::load::load_traces;
 use provscope::capture::camflow::reader::ReaderOptions;
-use provscope::capture::ebpf::probe::has_privilege;
 use provscope::graph::ProvGraph;
 use provscope::graph::store::NodeId;
 use std::collections::HashSet;
 use std::path::Path;
-
-fn can_capture() -> bool {
-    if has_privilege() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("PROVSCOPE_REQUIRE_BPF").is_none(),
-        "PROVSCOPE_REQUIRE_BPF is set but this test runs without root"
-    );
-    eprintln!("skipped: capture needs root");
-    false
-}
 
 /// Captures `cmd` (tracked) into a file in `dir` and loads it.
 fn capture(dir: &Path, cmd: &[&str]) -> ProvGraph {

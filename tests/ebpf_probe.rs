@@ -5,16 +5,11 @@
 mod common;
 
 use provscope::capture::ebpf::event::{Event, decode};
-use provscope::capture::ebpf::probe::{Probe, has_privilege};
+use provscope::capture::ebpf::probe::Probe;
 use std::time::{Duration, Instant};
 
 fn probe_or_skip() -> Option<Probe> {
-    if !has_privilege() {
-        assert!(
-            std::env::var_os("PROVSCOPE_REQUIRE_BPF").is_none(),
-            "PROVSCOPE_REQUIRE_BPF is set but this test runs without root"
-        );
-        eprintln!("skipped: capture needs root");
+    if !common::can_capture() {
         return None;
     }
     Some(Probe::start().expect("the capture programs load and attach"))

@@ -9,7 +9,7 @@ mod common;
 use common::walk::by_path;
 use provscope::capture::builder::host::Host;
 use provscope::capture::camflow::reader::{ReaderOptions, read_trace};
-use provscope::capture::ebpf::probe::{COMPRESSED_SLOT, Probe, TRACKED, has_privilege};
+use provscope::capture::ebpf::probe::{COMPRESSED_SLOT, Probe, TRACKED};
 use provscope::capture::recorder::{Recorder, RecordingReport};
 use provscope::graph::ProvGraph;
 use std::collections::BTreeMap;
@@ -98,6 +98,14 @@ fn python() -> &'static str {
     }
 }
 
+/// `read` relations out of any version of the file at `path`.
+fn reads_from(g: &ProvGraph, path: &Path) -> usize {
+    let files = by_path(g, path.to_str().unwrap(), "file");
+    g.edge_ids()
+        .filter(|&e| g.edge_kind(e) == "read" && files.contains(&g.endpoints(e).0))
+        .count()
+}
+
 fn by_type(g: &ProvGraph) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
     let mut nodes = BTreeMap::new();
     for n in g.node_ids() {
@@ -112,12 +120,7 @@ fn by_type(g: &ProvGraph) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) 
 
 #[test]
 fn kernel_compression_drops_repeats_without_changing_the_graph() {
-    if !has_privilege() {
-        assert!(
-            std::env::var_os("PROVSCOPE_REQUIRE_BPF").is_none(),
-            "PROVSCOPE_REQUIRE_BPF is set but this test runs without root"
-        );
-        eprintln!("skipped: capture needs root");
+    if !common::can_capture() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -163,12 +166,7 @@ fn kernel_compression_drops_repeats_without_changing_the_graph() {
     // And the graphs are the same.
     assert_eq!(by_type(&on.graph), by_type(&off.graph));
     assert_eq!(on.recording.written, off.recording.written);
-    let reads_of_input = |g: &ProvGraph| {
-        let files = by_path(g, input.to_str().unwrap(), "file");
-        g.edge_ids()
-            .filter(|&e| g.edge_kind(e) == "read" && files.contains(&g.endpoints(e).0))
-            .count()
-    };
+    let reads_of_input = |g: &ProvGraph| reads_from(g, &input);
     assert!(reads_of_input(&on.graph) >= 1, "the read is in the graph");
     assert_eq!(reads_of_input(&on.graph), reads_of_input(&off.graph));
 }
@@ -208,11 +206,7 @@ os.waitpid(writer, 0)
 
 #[test]
 fn a_write_by_another_process_makes_the_next_repeat_new() {
-    if !has_privilege() {
-        assert!(
-            std::env::var_os("PROVSCOPE_REQUIRE_BPF").is_none(),
-            "PROVSCOPE_REQUIRE_BPF is set but this test runs without root"
-        );
+    if !common::can_capture() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -241,12 +235,7 @@ fn a_write_by_another_process_makes_the_next_repeat_new() {
         "the kernel compressed {} repeats",
         on.kernel_compressed
     );
-    let reads = |g: &ProvGraph| {
-        let files = by_path(g, file.to_str().unwrap(), "file");
-        g.edge_ids()
-            .filter(|&e| g.edge_kind(e) == "read" && files.contains(&g.endpoints(e).0))
-            .count()
-    };
+    let reads = |g: &ProvGraph| reads_from(g, &file);
     assert!(
         reads(&off.graph) >= rounds,
         "a read from every version: {}",

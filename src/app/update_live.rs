@@ -8,8 +8,8 @@ use crate::app::navigator::NavRow;
 use crate::app::state::AppState;
 use crate::app::summary::summarize;
 use crate::capture::transport::feed::FeedEvent;
+use crate::graph::ProvClass;
 use crate::graph::store::{NodeId, ObjectId};
-use crate::graph::{ProvClass, ProvGraph};
 
 /// A navigator row by what it shows, which survives a catalog rebuild (group indices
 /// move when a new type appears).
@@ -110,7 +110,7 @@ impl AppState {
         let here = self
             .nav_rows
             .get(self.nav.cursor)
-            .map(|&r| self.identity(r));
+            .map(|&r| identity_of(&self.catalog, r));
         let open_kinds: Vec<(ProvClass, String)> = self
             .expansion
             .open_groups
@@ -139,7 +139,7 @@ impl AppState {
         if let Some(row) = here.and_then(|id| {
             self.nav_rows
                 .iter()
-                .position(|&r| identity_of(&self.graph, &self.catalog, r) == id)
+                .position(|&r| identity_of(&self.catalog, r) == id)
         }) {
             self.nav.cursor = row;
             // Keep the row where it was on screen when that is still possible.
@@ -157,17 +157,9 @@ impl AppState {
         }
         self.dirty = true;
     }
-
-    fn identity(&self, row: NavRow) -> RowIdentity {
-        identity_of(&self.graph, &self.catalog, row)
-    }
 }
 
-fn identity_of(
-    _g: &ProvGraph,
-    catalog: &[crate::graph::catalog::TypeGroup],
-    row: NavRow,
-) -> RowIdentity {
+fn identity_of(catalog: &[crate::graph::catalog::TypeGroup], row: NavRow) -> RowIdentity {
     match row {
         NavRow::Class(c) => RowIdentity::Class(c),
         NavRow::Group(i) => catalog

@@ -7,7 +7,7 @@ use crate::capture::builder::host::Host;
 use crate::capture::builder::{Builder, BuilderStats};
 use crate::capture::camflow::w3c_write::{DocumentBuilder, WriteCounts};
 use crate::capture::ebpf::event::decode;
-use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError};
+use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError, kernel_dev};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
@@ -15,11 +15,6 @@ use std::time::{Duration, Instant};
 
 /// How often a W3C document is closed and written.
 const DOCUMENT_EVERY: Duration = Duration::from_secs(1);
-
-/// A device number in the kernel's encoding (`MKDEV`), as the probe's inode keys hold it.
-pub fn kernel_dev(st_dev: u64) -> u32 {
-    (libc::major(st_dev) << 20) | (libc::minor(st_dev) & 0xfffff)
-}
 
 /// Marks `file` opaque to the probe, so writing the capture into it is never captured (no
 /// feedback loop through the output).

@@ -23,6 +23,20 @@ pub fn samples_dir() -> PathBuf {
     dir
 }
 
+/// True when this test may capture (root). Without privilege the test is skipped, unless
+/// PROVSCOPE_REQUIRE_BPF is set (as .ci/run does): then it fails, never skips silently.
+pub fn can_capture() -> bool {
+    if provscope::capture::ebpf::probe::has_privilege() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("PROVSCOPE_REQUIRE_BPF").is_none(),
+        "PROVSCOPE_REQUIRE_BPF is set but this test runs without root"
+    );
+    eprintln!("skipped: capture needs root");
+    false
+}
+
 /// One sample by file name.
 pub fn sample(name: &str) -> String {
     let p = samples_dir().join(name);

@@ -7,6 +7,7 @@ use super::Builder;
 use super::element::{Section, quote_str};
 use super::objects::ObjRef;
 use crate::capture::ebpf::event::{Actor, FdObject, InodeKind, SyscallEvent};
+use crate::capture::ebpf::probe::kernel_dev;
 use crate::capture::ebpf::syscalls::{Class, by_nr};
 use std::os::unix::fs::MetadataExt;
 
@@ -213,12 +214,6 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             }
         }
     }
-}
-
-/// A file's device in the kernel's encoding, from user space's `st_dev`.
-fn kernel_dev(st_dev: u64) -> u32 {
-    let (major, minor) = (libc::major(st_dev), libc::minor(st_dev));
-    (major << 20) | (minor & 0xfffff)
 }
 
 impl Builder {

@@ -54,6 +54,12 @@ impl InodeKey {
     }
 }
 
+/// A device number in the kernel's encoding (`MKDEV`), from user space's `st_dev`: how
+/// the kernel side's records and inode keys name devices.
+pub fn kernel_dev(st_dev: u64) -> u32 {
+    (libc::major(st_dev) << 20) | (libc::minor(st_dev) & 0xfffff)
+}
+
 /// Process or inode filter flags (`PS_OPAQUE`, `PS_TRACKED`).
 pub const OPAQUE: u32 = 1;
 /// See [`OPAQUE`].

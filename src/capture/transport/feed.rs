@@ -145,10 +145,6 @@ impl RecordSink for OutboxSink {
 
 /// Reads `source` until it ends, breaks, or nobody listens; runs on the calling thread.
 pub fn run(source: &LiveSource, send: Send) {
-    if let LiveSource::Capture { save } = source {
-        crate::capture::transport::capture_feed::run(save.as_deref(), send);
-        return;
-    }
     let stop = Arc::new(AtomicBool::new(false));
     let outbox = Rc::new(RefCell::new(Outbox {
         batch: RecordBatch::default(),
@@ -181,7 +177,10 @@ pub fn run(source: &LiveSource, send: Send) {
             let stdin = std::io::stdin();
             Ok((Box::new(Polled::new(stdin, idle)) as Box<dyn Read>, None))
         }
-        LiveSource::Capture { .. } => return,
+        LiveSource::Capture { save } => {
+            crate::capture::transport::capture_feed::run(save.as_deref(), send);
+            return;
+        }
     };
     let (input, news) = match opened {
         Ok(x) => x,
