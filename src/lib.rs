@@ -4,5 +4,6 @@
 pub mod app;
 pub mod capture;
 pub mod graph;
+pub mod policy;
 pub mod text;
 pub mod views;

@@ -105,6 +105,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What-if on a recording: what a capture policy (camflow.ini) would have kept and
+    /// dropped, per filter, and which lineage of a selection it cuts.
+    Simulate {
+        /// Trace files; '-' is stdin.
+        #[arg(required = true)]
+        traces: Vec<String>,
+        /// The policy, in camflow.ini syntax.
+        #[arg(long, value_name = "F")]
+        policy: String,
+        /// Compare this selection's lineage with and without the policy.
+        #[arg(long)]
+        from: Option<String>,
+        /// Lineage hops compared.
+        #[arg(long, default_value_t = commands::simulate::DEFAULT_DEPTH)]
+        depth: usize,
+        /// Print one JSON object (a contract, see README).
+        #[arg(long)]
+        json: bool,
+    },
     /// Capture this machine's provenance with eBPF (root, or CAP_BPF + CAP_PERFMON), in
     /// CamFlow's graph model and camflowd's layout.
     Capture {
@@ -257,6 +276,13 @@ pub fn main() -> ExitCode {
             },
             json,
         ),
+        Command::Simulate {
+            traces,
+            policy,
+            from,
+            depth,
+            json,
+        } => commands::simulate::run(&traces, &policy, from.as_deref(), depth, json),
         Command::Capture {
             output,
             format,

@@ -12,6 +12,7 @@ pub mod gen_trace;
 pub mod lineage;
 pub mod live;
 pub mod open;
+pub mod simulate;
 pub mod stats;
 
 use crate::app::cli::Failure;
