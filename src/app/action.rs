@@ -67,6 +67,10 @@ pub enum Action {
     SearchDelete,
     /// Freeze the live view for reading (the source is still read); again to catch up.
     TogglePause,
+    /// Open the capture filter panel.
+    ShowFilters,
+    /// Save the capture policy as camflow.ini.
+    SavePolicy,
 }
 
 impl Action {
@@ -102,6 +106,8 @@ impl Action {
             Action::CancelSearch => "drop the search",
             Action::SearchDelete => "delete a character",
             Action::TogglePause => "pause / resume the live view (reading goes on)",
+            Action::ShowFilters => "capture filters: toggle with Enter, rates before and after",
+            Action::SavePolicy => "save the capture policy (camflow.ini) in the filter panel",
         }
     }
 }

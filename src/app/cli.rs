@@ -38,6 +38,9 @@ pub enum Command {
         /// Also save everything captured to this file (W3C, camflowd's layout).
         #[arg(long, value_name = "F")]
         save: Option<String>,
+        /// Start with this capture policy (camflow.ini); F4 changes it while it runs.
+        #[arg(long, value_name = "F")]
+        policy: Option<String>,
     },
     /// Count a trace's elements by type, dangling edges and skipped lines.
     Stats {
@@ -139,6 +142,9 @@ pub enum Command {
         /// Only what CMD's process tree does and touches (needs CMD).
         #[arg(long, requires = "command")]
         track: bool,
+        /// Capture under this policy (camflow.ini).
+        #[arg(long, value_name = "F")]
+        policy: Option<String>,
         /// A command to run; the capture stops when it exits.
         #[arg(last = true)]
         command: Vec<String>,
@@ -230,7 +236,7 @@ pub fn main() -> ExitCode {
         Command::Demo => commands::open::run_demo(),
         Command::Open { traces } => commands::open::run(traces),
         Command::Attach { source } => commands::live::attach(&source),
-        Command::Live { save } => commands::live::live(save),
+        Command::Live { save, policy } => commands::live::live(save, policy),
         Command::Stats { traces, json } => commands::stats::run(&traces, json),
         Command::Convert { trace, to, output } => commands::convert::run(&trace, to, &output),
         Command::Lineage {
@@ -288,6 +294,7 @@ pub fn main() -> ExitCode {
             format,
             duration,
             track,
+            policy,
             command,
         } => commands::capture::run(&commands::capture::CaptureOptions {
             output,
@@ -296,6 +303,7 @@ pub fn main() -> ExitCode {
                 .filter(|d| d.is_finite() && *d >= 0.0)
                 .map(std::time::Duration::from_secs_f64),
             track,
+            policy,
             command,
         }),
         Command::Bench { which } => match which {

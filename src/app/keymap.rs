@@ -51,6 +51,7 @@ impl KeyChord {
         }
         let code = match rest {
             "Enter" => KeyCode::Enter,
+            "Space" => KeyCode::Char(' '),
             "Esc" => KeyCode::Esc,
             "Tab" => KeyCode::Tab,
             "BackTab" => KeyCode::BackTab,

@@ -2,6 +2,7 @@
 //! the graph yet (paused, or arriving faster than one step ingests), and the rate at which
 //! elements arrive. `update_live` changes it; the status bar draws it.
 
+use crate::app::filter_panel::FilterPanel;
 use crate::graph::batch::RecordBatch;
 use std::collections::VecDeque;
 
@@ -78,6 +79,8 @@ pub struct LiveView {
     /// The capture's kernel counters (records, drops and filters by cause), when the
     /// source is this machine's capture.
     pub kernel: Vec<(&'static str, u64)>,
+    /// The capture filters and what they do.
+    pub filters: FilterPanel,
 }
 
 impl LiveView {
@@ -93,6 +96,7 @@ impl LiveView {
             stale: false,
             note: None,
             kernel: Vec::new(),
+            filters: FilterPanel::new(crate::policy::Policy::default(), None),
         }
     }
 }

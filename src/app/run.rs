@@ -4,6 +4,7 @@
 
 use crate::app::action::Msg;
 use crate::app::effect::{Effect, Workers};
+use crate::app::filter_panel::FilterPanel;
 use crate::app::keymap::{Keymap, Mode};
 use crate::app::live::{LiveView, TICKS_PER_SECOND};
 use crate::app::loader::{self, LoadEvent};
@@ -193,8 +194,13 @@ pub fn run_tui(source: TraceSource) -> anyhow::Result<()> {
         Theme::colored()
     };
     let mut state = AppState::new(source.name(), Keymap::default_keymap());
-    if matches!(source, TraceSource::Live(_)) {
-        state.live = Some(LiveView::new());
+    if let TraceSource::Live(live) = &source {
+        let mut view = LiveView::new();
+        if let LiveSource::Capture { control, .. } = live {
+            let policy = control.0.get().1;
+            view.filters = FilterPanel::new(policy, Some(control.0.clone()));
+        }
+        state.live = Some(view);
         state.load = LoadStatus::Done;
     }
     let (tx, rx) = mpsc::channel();

@@ -42,6 +42,8 @@ pub enum Screen {
     Shared,
     /// Backward or forward lineage of a selection.
     Lineage,
+    /// Capture filters and their effect.
+    Filters,
 }
 
 /// Where loading stands.

@@ -102,6 +102,8 @@ impl AppState {
                 return self.run_search();
             }
             Action::TogglePause => self.toggle_pause(),
+            Action::ShowFilters => self.open_filters(),
+            Action::SavePolicy => return self.save_policy(),
             Action::NextMatch | Action::PreviousMatch => {
                 self.search.step(action == Action::NextMatch);
                 self.show_match();
@@ -216,6 +218,7 @@ impl AppState {
                     v.cursor.move_by(delta, v.rows.len(), vp.screen);
                 }
             }
+            (Screen::Filters, _) => self.move_filter_cursor(delta),
             (Screen::Help | Screen::Stats, _) => {
                 self.page_scroll = self
                     .page_scroll
@@ -247,6 +250,7 @@ impl AppState {
                 }
             }
             (Screen::Main, Focus::Detail) | (Screen::Help | Screen::Stats, _) => {}
+            (Screen::Filters, _) => self.toggle_filter(),
             (Screen::ProcessTree, _) => {
                 let row = self.tree_rows.get(self.tree_cursor.cursor);
                 if let Some(&latest) = row.and_then(|r| self.graph.object(r.object).versions.last())

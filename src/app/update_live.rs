@@ -38,7 +38,25 @@ impl AppState {
                 self.message = Some(note.clone());
                 live.note = Some(note);
             }
-            FeedEvent::Counters(counters) => live.kernel = counters,
+            FeedEvent::Counters(counters) => {
+                let filtered = counters
+                    .iter()
+                    .filter(|(name, _)| name.starts_with("filtered:"))
+                    .map(|(_, n)| n)
+                    .sum();
+                live.filters.on_kernel_filtered(filtered);
+                live.kernel = counters;
+            }
+            FeedEvent::Filters(report) => {
+                let new_note = report
+                    .notes
+                    .iter()
+                    .find(|n| !live.filters.last.notes.contains(n));
+                if let Some(note) = new_note {
+                    self.message = Some(crate::text::sanitize(note));
+                }
+                live.filters.on_report(report);
+            }
             FeedEvent::Ended(why) => live.source = SourceState::Ended(why),
             FeedEvent::Broken(why) => live.source = SourceState::Broken(why),
         }

@@ -7,6 +7,7 @@ pub mod dot;
 pub mod ebpf;
 pub mod error;
 pub mod recorder;
+pub mod relay;
 pub mod transport;
 
 pub use error::CaptureError;

@@ -86,6 +86,11 @@ impl<'w, W: Write> Recorder<'w, W> {
         Ok(drained)
     }
 
+    /// The builder's type filters and their counts.
+    pub fn filter_mut(&mut self) -> &mut crate::capture::builder::type_filter::TypeFilter {
+        &mut self.builder.filter
+    }
+
     /// The builder's counts so far.
     pub fn builder_stats(&self) -> BuilderStats {
         self.builder.stats

@@ -5,8 +5,11 @@
 //! and saving camflow.ini, applying a policy to a capture or a CamFlow kernel, and the
 //! what-if over a recording live in the submodules. Never draws.
 
+pub mod control;
 pub mod ini;
+pub mod kernel;
 pub mod resolve;
+pub mod securityfs;
 pub mod simulate;
 pub mod vocabulary;
 

@@ -40,7 +40,8 @@ pub const NODE_TYPES: [&str; 30] = [
     "process",
 ];
 
-const USED: [&str; 23] = [
+/// The v0.9.0 relation types of one category, in `type.c` order (one subtype bit each).
+pub const USED: [&str; 23] = [
     "read",
     "read_ioctl",
     "memory_read",
@@ -66,7 +67,8 @@ const USED: [&str; 23] = [
     "used_disc",
 ];
 
-const GENERATED: [&str; 31] = [
+/// The v0.9.0 relation types of one category, in `type.c` order (one subtype bit each).
+pub const GENERATED: [&str; 31] = [
     "clone_mem",
     "msg_create",
     "socket_create",
@@ -100,7 +102,8 @@ const GENERATED: [&str; 31] = [
     "generated_disc",
 ];
 
-const DERIVED: [&str; 21] = [
+/// The v0.9.0 relation types of one category, in `type.c` order (one subtype bit each).
+pub const DERIVED: [&str; 21] = [
     "named",
     "version_entity",
     "send_packet",
@@ -124,7 +127,8 @@ const DERIVED: [&str; 21] = [
     "derived_disc",
 ];
 
-const INFORMED: [&str; 7] = [
+/// The v0.9.0 relation types of one category, in `type.c` order (one subtype bit each).
+pub const INFORMED: [&str; 7] = [
     "clone",
     "version_activity",
     "terminate_task",
@@ -134,7 +138,8 @@ const INFORMED: [&str; 7] = [
     "informed_disc",
 ];
 
-const INFLUENCED: [&str; 9] = [
+/// The v0.9.0 relation types of one category, in `type.c` order (one subtype bit each).
+pub const INFLUENCED: [&str; 9] = [
     "load_unknown",
     "load_firmware",
     "load_module",
@@ -146,7 +151,8 @@ const INFLUENCED: [&str; 9] = [
     "influenced_disc",
 ];
 
-const ASSOCIATED: [&str; 2] = ["ran_on", "associated_disc"];
+/// The v0.9.0 relation types of one category, in `type.c` order (one subtype bit each).
+pub const ASSOCIATED: [&str; 2] = ["ran_on", "associated_disc"];
 
 /// Relation types provscope's capture writes that CamFlow has no name for (it misses
 /// the syscalls): filterable like the others.

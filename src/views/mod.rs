@@ -2,6 +2,7 @@
 //! what the layout was, so `update` can page by the real viewport next time.
 
 pub mod detail;
+pub mod filters;
 pub mod help;
 pub mod layout;
 pub mod lineage;
@@ -54,6 +55,10 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) -> Viewport {
         }
         Screen::Stats => {
             stats::render(frame, areas.body, state, theme);
+            screen_viewport(areas.body)
+        }
+        Screen::Filters => {
+            filters::render(frame, areas.body, state, theme);
             screen_viewport(areas.body)
         }
         Screen::Help => {

@@ -34,6 +34,13 @@ fn hints_for(screen: Screen) -> &'static [(Action, &'static str)] {
             (Action::Escape, "Close"),
             (Action::Quit, "Quit"),
         ],
+        Screen::Filters => &[
+            (Action::Activate, "Toggle"),
+            (Action::SavePolicy, "Save"),
+            (Action::TogglePause, "Pause"),
+            (Action::Escape, "Close"),
+            (Action::Quit, "Quit"),
+        ],
         Screen::Help | Screen::Stats => &[(Action::Escape, "Close"), (Action::Quit, "Quit")],
     }
 }

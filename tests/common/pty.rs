@@ -141,6 +141,8 @@ pub mod keys {
     pub const F1: &[u8] = b"\x1bOP";
     /// F2.
     pub const F2: &[u8] = b"\x1bOQ";
+    /// F4.
+    pub const F4: &[u8] = b"\x1bOS";
     /// F5.
     pub const F5: &[u8] = b"\x1b[15~";
     /// F6.

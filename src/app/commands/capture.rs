@@ -5,6 +5,7 @@
 //! its own work. Ctrl-C and SIGTERM end it cleanly with counts on stderr.
 
 use crate::app::cli::{CommandResult, Failure, OutputFormat};
+use crate::app::commands::load_capture_policy;
 use crate::capture::CaptureError;
 use crate::capture::builder::host::Host;
 use crate::capture::camflow::reader::{ReaderOptions, read_trace};
@@ -12,6 +13,7 @@ use crate::capture::camflow::spade_write;
 use crate::capture::ebpf::probe::{COMPRESSED_SLOT, COUNTER_NAMES, Probe, TRACKED};
 use crate::capture::recorder::{Recorder, RecordingReport, make_opaque};
 use crate::graph::ProvGraph;
+use crate::policy::{Policy, kernel};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +30,8 @@ pub struct CaptureOptions {
     pub duration: Option<Duration>,
     /// Only the command's process tree and what it touches.
     pub track: bool,
+    /// A camflow.ini policy file.
+    pub policy: Option<String>,
     /// A command to run (and stop with).
     pub command: Vec<String>,
 }
@@ -114,6 +118,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
             "capture writes w3c or spade; convert the recording with 'provscope convert --to dot'"
         )));
     }
+    let policy = load_capture_policy(opts.policy.as_deref())?;
     // Loaded now, attached once the filters are set, so that a tracked capture never
     // records the rest of the machine in its first moments.
     let mut probe = Probe::load().map_err(Failure::other)?;
@@ -149,12 +154,22 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         probe.set_process(pid, TRACKED).map_err(Failure::other)?;
         probe.set_track_only(true).map_err(Failure::other)?;
     }
+    let mut recorder = Recorder::new(Host::read(), &mut sink);
+    let notes = kernel::apply(
+        &mut probe,
+        recorder.filter_mut(),
+        &Policy::default(),
+        &policy,
+    )
+    .map_err(Failure::other)?;
+    for note in notes {
+        eprintln!("provscope: policy: {}", crate::text::sanitize(&note));
+    }
     probe.attach().map_err(Failure::other)?;
     if let Some(h) = &mut held {
         h.release.write_all(b"x").map_err(write_err)?;
     }
 
-    let mut recorder = Recorder::new(Host::read(), &mut sink);
     let started = Instant::now();
     let mut child_status = None;
     let mut ending: Option<Instant> = None;
@@ -179,12 +194,20 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
             ending = Some(Instant::now());
         }
     }
+    let dropped = recorder.filter_mut().dropped.clone();
     let recording = recorder.finish().map_err(write_err)?;
     drop(sink);
     if opts.format == OutputFormat::Spade {
         write_spade(&spade_buffer, &opts.output).map_err(write_err)?;
     }
     report(&probe, &recording, started.elapsed());
+    if !dropped.is_empty() {
+        let by: Vec<String> = dropped
+            .iter()
+            .map(|(f, t)| format!("{f} {}", t.elements))
+            .collect();
+        eprintln!("provscope: policy dropped: {}", by.join(", "));
+    }
     match child_status {
         Some(s) if !s.success() => Err(Failure::other(anyhow::anyhow!(
             "the captured command failed ({s}); its capture was written"

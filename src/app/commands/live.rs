@@ -3,11 +3,14 @@
 //! stdin; `live` captures this machine (root) and can save what it captures.
 
 use crate::app::cli::{CommandResult, Failure};
+use crate::app::commands::load_capture_policy;
 use crate::app::commands::open::require_terminal;
 use crate::app::run::{TraceSource, run_tui};
 use crate::capture::ebpf::probe::{ProbeError, has_privilege};
-use crate::capture::transport::feed::LiveSource;
+use crate::capture::transport::feed::{ControlHandle, LiveSource};
+use crate::policy::control::PolicyControl;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Attaches to a live source.
 pub fn attach(arg: &str) -> CommandResult {
@@ -25,15 +28,17 @@ pub fn attach(arg: &str) -> CommandResult {
     run_tui(TraceSource::Live(source)).map_err(Failure::other)
 }
 
-/// Captures this machine and explores it live.
-pub fn live(save: Option<String>) -> CommandResult {
+/// Captures this machine and explores it live, under `policy` (camflow.ini) if given.
+pub fn live(save: Option<String>, policy: Option<String>) -> CommandResult {
     // Said before the screen changes, so the reason stays readable.
     if !has_privilege() {
         return Err(Failure::other(ProbeError::Privilege));
     }
+    let policy = load_capture_policy(policy.as_deref())?;
     require_terminal()?;
     let source = LiveSource::Capture {
         save: save.map(PathBuf::from),
+        control: ControlHandle(Arc::new(PolicyControl::new(policy))),
     };
     run_tui(TraceSource::Live(source)).map_err(Failure::other)
 }

@@ -65,3 +65,35 @@ fn warn_problems(path: &str, report: &LoadReport) {
         );
     }
 }
+
+/// Reads a camflow.ini policy file, with errors that name it.
+pub fn load_policy(path: &str) -> Result<crate::policy::ini::Loaded, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::input(anyhow::anyhow!(
+            "cannot read policy '{}': {e}",
+            crate::text::sanitize(path)
+        ))
+    })?;
+    crate::policy::ini::parse(&text).map_err(|e| {
+        Failure::input(anyhow::anyhow!(
+            "policy '{}': {e}",
+            crate::text::sanitize(path)
+        ))
+    })
+}
+
+/// Reads a policy file for a capture, printing its warnings to stderr.
+pub fn load_capture_policy(path: Option<&str>) -> Result<crate::policy::Policy, Failure> {
+    let Some(path) = path else {
+        return Ok(crate::policy::Policy::default());
+    };
+    let loaded = load_policy(path)?;
+    for w in &loaded.warnings {
+        eprintln!(
+            "provscope: warning: policy {}: {}",
+            crate::text::sanitize(path),
+            crate::text::sanitize(w)
+        );
+    }
+    Ok(loaded.policy)
+}

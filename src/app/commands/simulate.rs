@@ -5,9 +5,8 @@
 
 use crate::app::cli::{CommandResult, Failure};
 use crate::app::commands::lineage::{id_text, select_or_fail};
-use crate::app::commands::load_or_fail;
+use crate::app::commands::{load_or_fail, load_policy};
 use crate::graph::store::ProvGraph;
-use crate::policy::ini::{self, Loaded};
 use crate::policy::simulate::{LineageLoss, Simulation, Summary, Tally, simulate};
 use petgraph::Direction;
 use serde_json::{Value, json};
@@ -17,22 +16,6 @@ use std::io::Write;
 pub const DEFAULT_DEPTH: usize = 10;
 /// Lost vertices listed per direction (the count is always complete).
 const LISTED: usize = 1000;
-
-/// Reads a camflow.ini policy file, with errors that name it.
-pub fn load_policy(path: &str) -> Result<Loaded, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::input(anyhow::anyhow!(
-            "cannot read policy '{}': {e}",
-            crate::text::sanitize(path)
-        ))
-    })?;
-    ini::parse(&text).map_err(|e| {
-        Failure::input(anyhow::anyhow!(
-            "policy '{}': {e}",
-            crate::text::sanitize(path)
-        ))
-    })
-}
 
 /// Runs the command.
 pub fn run(

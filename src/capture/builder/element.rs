@@ -34,7 +34,7 @@ impl NodeClass {
 
 /// Node kinds the capture makes, with a distinct subtype bit each. Readers name types
 /// from the `prov:type` string (the bits moved between CamFlow releases).
-const NODE_KINDS: [(&str, NodeClass); 16] = [
+pub const NODE_KINDS: [(&str, NodeClass); 16] = [
     ("task", NodeClass::Activity),
     ("machine", NodeClass::Agent),
     ("process_memory", NodeClass::Entity),
@@ -107,8 +107,8 @@ impl Section {
     }
 }
 
-/// Relation types the capture writes, for their subtype bits.
-const RELATION_KINDS: [&str; 40] = [
+/// Relation types the capture writes, for their subtype bits (and the filter panel).
+pub const RELATION_KINDS: [&str; 40] = [
     "read",
     "write",
     "receive",

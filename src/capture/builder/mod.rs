@@ -10,12 +10,14 @@ pub mod host;
 pub mod objects;
 mod paths;
 mod syscall;
+pub mod type_filter;
 
 use crate::capture::ebpf::event::{Actor, Event};
 use element::{NodeClass, Section, Stamp, attr, attr_str, node_key, node_type, open_node};
 use hashbrown::HashMap;
 use host::Host;
 use objects::{Obj, ObjRef};
+use type_filter::TypeFilter;
 
 /// One element ready to write: its W3C section and its `"key":{...}` text.
 #[derive(Clone, Debug)]
@@ -72,6 +74,8 @@ pub struct Builder {
     out: Vec<Element>,
     /// Counters for the report.
     pub stats: BuilderStats,
+    /// The policy's node and relation type filters, and what they dropped.
+    pub filter: TypeFilter,
 }
 
 impl Builder {
@@ -98,6 +102,7 @@ impl Builder {
             task_id: 0,
             out: Vec::new(),
             stats: BuilderStats::default(),
+            filter: TypeFilter::default(),
         };
         let mut attrs: Vec<(&'static str, String)> = b
             .host
@@ -227,6 +232,11 @@ impl Builder {
         }
         attr_str(&mut text, "prov:label", &o.label_text());
         text.push('}');
+        if let Some(cause) = self.filter.node_cause(o.kind) {
+            self.filter.drop(cause, text.len());
+            return;
+        }
+        self.filter.pass(text.len());
         self.out.push(Element {
             section: class.section(),
             text,
@@ -249,10 +259,20 @@ impl Builder {
         } else {
             (Section::WasDerivedFrom, "version_entity")
         };
-        self.emit_relation(section, kind, &old, &new);
+        let ends = (self.obj(r).kind, self.obj(r).kind);
+        self.emit_relation(section, kind, (&old, &new), ends);
     }
 
-    fn emit_relation(&mut self, section: Section, kind: &str, from: &str, to: &str) {
+    /// Writes a relation between the keys `from`, `to` (objects of the kinds `ends`),
+    /// unless a type filter drops it.
+    fn emit_relation(
+        &mut self,
+        section: Section,
+        kind: &str,
+        (from, to): (&str, &str),
+        ends: (&str, &str),
+    ) {
+        let cause = self.filter.relation_cause(kind, ends.0, ends.1);
         self.next_relation_id += 1;
         let text = element::relation(
             &self.host,
@@ -264,6 +284,11 @@ impl Builder {
             to,
             self.task_id,
         );
+        if let Some(cause) = cause {
+            self.filter.drop(cause, text.len());
+            return;
+        }
+        self.filter.pass(text.len());
         self.out.push(Element {
             section: section.name(),
             text,
@@ -280,11 +305,29 @@ impl Builder {
             self.stats.compressed += 1;
             return;
         }
+        let ends = (self.obj(from).kind, self.obj(to).kind);
+        if let Some(cause) = self.filter.relation_cause(kind, ends.0, ends.1) {
+            // Never made, so it never forces a new version: as CamFlow, which checks its
+            // filters before recording anything. Its size is what it would have taken.
+            let (f, t) = (self.key(from), self.key(to));
+            let text = element::relation(
+                &self.host,
+                &self.stamp,
+                section,
+                kind,
+                self.next_relation_id + 1,
+                &f,
+                &t,
+                self.task_id,
+            );
+            self.filter.drop(cause, text.len());
+            return;
+        }
         if self.obj(to).has_outgoing && !self.obj(to).immutable && from != to {
             self.new_version(to);
         }
         let (f, t) = (self.key(from), self.key(to));
-        self.emit_relation(section, kind, &f, &t);
+        self.emit_relation(section, kind, (&f, &t), ends);
         self.obj_mut(from).has_outgoing = true;
         self.obj_mut(to).last_in = Some((from, from_version, kind));
     }
@@ -456,7 +499,8 @@ impl Builder {
             self.obj_mut(t.obj).version += 1;
             self.emit_node(t.obj);
             let new = self.key(t.obj);
-            self.emit_relation(Section::WasInformedBy, "terminate_task", &old, &new);
+            let ends = ("task", "task");
+            self.emit_relation(Section::WasInformedBy, "terminate_task", (&old, &new), ends);
             debug_assert_eq!(t.tgid, actor.tgid);
         }
         if process_ended && let Some(p) = self.procs.remove(&actor.tgid) {
@@ -464,7 +508,13 @@ impl Builder {
             self.obj_mut(p.memory).version += 1;
             self.emit_node(p.memory);
             let new = self.key(p.memory);
-            self.emit_relation(Section::WasDerivedFrom, "terminate_proc", &old, &new);
+            let ends = ("process_memory", "process_memory");
+            self.emit_relation(
+                Section::WasDerivedFrom,
+                "terminate_proc",
+                (&old, &new),
+                ends,
+            );
         }
     }
 

@@ -1,7 +1,9 @@
 //! The live capture feed (`provscope live`): this machine's capture, the probe and
 //! recorder of `provscope capture`, its W3C documents parsed into batches for the explorer
 //! and, with `--save`, appended to a file as they are made (the file is opaque to the
-//! capture, so saving never records itself).
+//! capture, so saving never records itself). The capture's policy is applied before the
+//! probe attaches and again whenever the filter panel changes it (checked every step), so
+//! the saved file holds exactly what the policy accepted.
 
 use crate::capture::builder::host::Host;
 use crate::capture::camflow::{LoadReport, ReaderOptions, read_trace};
@@ -9,6 +11,9 @@ use crate::capture::ebpf::probe::{COUNTER_NAMES, Probe};
 use crate::capture::recorder::{Recorder, make_opaque};
 use crate::capture::transport::feed::{FeedEvent, Send};
 use crate::graph::batch::RecordBatch;
+use crate::policy::Policy;
+use crate::policy::control::{FilterReport, PolicyControl};
+use crate::policy::kernel;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -36,13 +41,13 @@ impl Write for Shared {
 }
 
 /// Captures until nobody listens; runs on the calling thread.
-pub fn run(save: Option<&Path>, send: Send) {
-    if let Err(message) = capture(save, &send) {
+pub fn run(save: Option<&Path>, control: &PolicyControl, send: Send) {
+    if let Err(message) = capture(save, control, &send) {
         send(FeedEvent::Broken(message));
     }
 }
 
-fn capture(save: Option<&Path>, send: &Send) -> Result<(), String> {
+fn capture(save: Option<&Path>, control: &PolicyControl, send: &Send) -> Result<(), String> {
     let mut probe = Probe::load().map_err(|e| e.to_string())?;
     let mut saved = match save {
         Some(path) => {
@@ -53,15 +58,34 @@ fn capture(save: Option<&Path>, send: &Send) -> Result<(), String> {
         }
         None => None,
     };
-    probe.attach().map_err(|e| e.to_string())?;
     let shared = Shared::default();
     let mut out = shared.clone();
     let mut recorder = Recorder::new(Host::read(), &mut out);
+    let (mut generation, mut applied) = control.get();
+    let mut notes = kernel::apply(
+        &mut probe,
+        recorder.filter_mut(),
+        &Policy::default(),
+        &applied,
+    )
+    .map_err(|e| e.to_string())?;
+    probe.attach().map_err(|e| e.to_string())?;
     // Every step's elements leave as complete documents at once.
     recorder.set_document_every(Duration::ZERO);
     let mut report = LoadReport::default();
     let mut counters_sent = Instant::now();
     loop {
+        if control.generation() != generation {
+            let (g, wanted) = control.get();
+            for note in kernel::apply(&mut probe, recorder.filter_mut(), &applied, &wanted)
+                .map_err(|e| e.to_string())?
+            {
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            (generation, applied) = (g, wanted);
+        }
         recorder
             .pump(&mut probe, STEP)
             .map_err(|e| format!("capture: {e}"))?;
@@ -91,7 +115,13 @@ fn capture(save: Option<&Path>, send: &Send) -> Result<(), String> {
                 .copied()
                 .zip(probe.counters())
                 .collect();
-            if !send(FeedEvent::Counters(counters)) {
+            let filter = recorder.filter_mut();
+            let report = FilterReport {
+                passed: filter.passed,
+                dropped: filter.dropped.clone(),
+                notes: notes.clone(),
+            };
+            if !send(FeedEvent::Counters(counters)) || !send(FeedEvent::Filters(report)) {
                 return Ok(());
             }
         }

@@ -1,15 +1,18 @@
-//! The live feed: a thread that reads a live source (a followed file, a fifo, stdin, or
-//! this machine's capture), parses what arrives with the trace reader, and sends batches
-//! of owned records to whoever explores them (DESIGN §2: source thread -> batches of
-//! elements over a channel -> graph ingest). A batch leaves when it is big, when it is
-//! old, or when the source goes quiet, so a slow trickle still shows at once.
+//! The live feed: a thread that reads a live source (a followed file, a fifo, stdin,
+//! CamFlow's relay channels, or this machine's capture), parses what arrives with the
+//! trace reader (the relay reader for relay channels), and sends batches of owned records
+//! to whoever explores them (DESIGN §2: source thread -> batches of elements over a
+//! channel -> graph ingest). A batch leaves when it is big, when it is old, or when the
+//! source goes quiet, so a slow trickle still shows at once.
 
 use crate::capture::camflow::{LoadReport, ReaderOptions, TraceReader};
+use crate::capture::relay::{self, RelayReader};
 use crate::capture::transport::follow::{FollowNews, Follower, Idle, Polled};
 use crate::graph::batch::RecordBatch;
 use crate::graph::model::{EdgeRecord, NodeRecord, RecordSink};
+use crate::policy::control::{FilterReport, PolicyControl};
 use std::cell::RefCell;
-use std::io::{BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -34,12 +37,18 @@ pub enum LiveSource {
     Capture {
         /// Where to save what is captured.
         save: Option<PathBuf>,
+        /// The capture policy, which the filter panel changes while it runs.
+        control: ControlHandle,
     },
+    /// A directory of CamFlow's relay channel files (`provenance<cpu>`,
+    /// `long_provenance<cpu>`).
+    Relay(PathBuf),
 }
 
 impl LiveSource {
-    /// Parses an `attach` argument: `-`, `fifo:PATH`, or a file path. The other source
-    /// kinds DESIGN §7 names get a clear refusal until they exist.
+    /// Parses an `attach` argument: `-`, `fifo:PATH`, `relay:DIR` (`relay:` alone is the
+    /// debugfs root), or a file path. The other source kinds DESIGN §7 names get a clear
+    /// refusal until they exist.
     pub fn parse(arg: &str) -> Result<LiveSource, String> {
         if arg == "-" {
             return Ok(LiveSource::Stdin);
@@ -50,10 +59,19 @@ impl LiveSource {
         if let Some(path) = arg.strip_prefix("file:") {
             return Ok(LiveSource::File(PathBuf::from(path)));
         }
-        for kind in ["unix", "relay", "daemon", "mqtt"] {
+        if let Some(dir) = arg.strip_prefix("relay:") {
+            let dir = if dir.is_empty() {
+                relay::DEFAULT_DIR
+            } else {
+                dir
+            };
+            return Ok(LiveSource::Relay(PathBuf::from(dir)));
+        }
+        for kind in ["unix", "daemon", "mqtt"] {
             if arg.starts_with(&format!("{kind}:")) {
                 return Err(format!(
-                    "'{kind}:' sources are not supported yet; attach to a file, fifo:PATH or '-'"
+                    "'{kind}:' sources are not supported yet; attach to a file, fifo:PATH, \
+                     relay:DIR or '-'"
                 ));
             }
         }
@@ -67,9 +85,23 @@ impl LiveSource {
             LiveSource::Fifo(p) => format!("fifo:{}", p.display()),
             LiveSource::Stdin => String::from("stdin"),
             LiveSource::Capture { .. } => String::from("this machine"),
+            LiveSource::Relay(p) => format!("relay:{}", p.display()),
         }
     }
 }
+
+/// A running capture's policy, shared with whoever changes it. Two handles are equal
+/// when they are the same policy.
+#[derive(Clone, Debug, Default)]
+pub struct ControlHandle(pub Arc<PolicyControl>);
+
+impl PartialEq for ControlHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ControlHandle {}
 
 /// News from the feed.
 #[derive(Debug)]
@@ -85,14 +117,70 @@ pub enum FeedEvent {
     Note(String),
     /// The capture's kernel counters by name (records sent, drops and filters by cause).
     Counters(Vec<(&'static str, u64)>),
+    /// What the capture's policy let through and dropped so far, by filter.
+    Filters(FilterReport),
     /// The source ended (its writer closed); what was received stays.
     Ended(String),
     /// The source broke (an I/O error); what was received stays.
     Broken(String),
 }
 
-/// An opened source, and its news when it is a followed file.
-type Opened = (Box<dyn Read>, Option<Arc<FollowNews>>);
+/// An opened source and the reader that parses it.
+enum Reading {
+    /// Trace text, and its news when it is a followed file.
+    Trace(
+        TraceReader<BufReader<Box<dyn Read>>>,
+        Option<Arc<FollowNews>>,
+    ),
+    /// Relay channels, and what to do while they are quiet.
+    Relay(RelayReader, Idle),
+}
+
+impl Reading {
+    fn trace(input: Box<dyn Read>, news: Option<Arc<FollowNews>>) -> Reading {
+        let input = BufReader::with_capacity(1 << 16, input);
+        Reading::Trace(TraceReader::new(input, ReaderOptions::default()), news)
+    }
+
+    fn step(&mut self, sink: &mut dyn RecordSink) -> io::Result<bool> {
+        match self {
+            Reading::Trace(reader, _) => reader.step(sink),
+            Reading::Relay(reader, idle) => reader.step(sink, idle.as_mut()),
+        }
+    }
+
+    fn report(&self) -> &LoadReport {
+        match self {
+            Reading::Trace(reader, _) => reader.report(),
+            Reading::Relay(reader, _) => reader.report(),
+        }
+    }
+
+    /// What the user should hear about since the last call; `told` counts the followed
+    /// file's truncations and rotations already told.
+    fn news(&mut self, told: &mut (u64, u64)) -> Vec<String> {
+        let news = match self {
+            Reading::Trace(_, Some(news)) => news,
+            Reading::Trace(_, None) => return Vec::new(),
+            Reading::Relay(reader, _) => return reader.take_notes(),
+        };
+        let now = (
+            news.truncations.load(Ordering::Relaxed),
+            news.rotations.load(Ordering::Relaxed),
+        );
+        let mut out = Vec::new();
+        if now.0 > told.0 {
+            out.push(String::from(
+                "the file was truncated: reading it again from its start",
+            ));
+        }
+        if now.1 > told.1 {
+            out.push(String::from("the file was rotated: reading the new file"));
+        }
+        *told = now;
+        out
+    }
+}
 
 /// Sends events; false once nobody listens.
 pub type Send = Arc<dyn Fn(FeedEvent) -> bool + Sync + std::marker::Send>;
@@ -163,57 +251,45 @@ pub fn run(source: &LiveSource, send: Send) {
             !stop.load(Ordering::Relaxed)
         })
     };
-    let opened: Result<Opened, String> = match source {
+    let opened: Result<Reading, String> = match source {
         LiveSource::File(path) => Follower::open(path, idle)
             .map(|f| {
                 let news = f.news();
-                (Box::new(f) as Box<dyn Read>, Some(news))
+                Reading::trace(Box::new(f), Some(news))
             })
             .map_err(|e| format!("cannot open '{}': {e}", path.display())),
         LiveSource::Fifo(path) => std::fs::File::open(path)
-            .map(|f| (Box::new(Polled::new(f, idle)) as Box<dyn Read>, None))
+            .map(|f| Reading::trace(Box::new(Polled::new(f, idle)), None))
             .map_err(|e| format!("cannot open fifo '{}': {e}", path.display())),
         LiveSource::Stdin => {
             let stdin = std::io::stdin();
-            Ok((Box::new(Polled::new(stdin, idle)) as Box<dyn Read>, None))
+            Ok(Reading::trace(Box::new(Polled::new(stdin, idle)), None))
         }
-        LiveSource::Capture { save } => {
-            crate::capture::transport::capture_feed::run(save.as_deref(), send);
+        LiveSource::Relay(dir) => relay::open_here(dir).map(|(reader, notes)| {
+            for note in notes {
+                send(FeedEvent::Note(note));
+            }
+            Reading::Relay(reader, idle)
+        }),
+        LiveSource::Capture { save, control } => {
+            crate::capture::transport::capture_feed::run(save.as_deref(), &control.0, send);
             return;
         }
     };
-    let (input, news) = match opened {
+    let mut reading = match opened {
         Ok(x) => x,
         Err(message) => {
             send(FeedEvent::Broken(message));
             return;
         }
     };
-    let mut reader = TraceReader::new(
-        BufReader::with_capacity(1 << 16, input),
-        ReaderOptions::default(),
-    );
     let mut sink = OutboxSink(Rc::clone(&outbox));
     let mut told = (0, 0);
     let end = loop {
-        let step = reader.step(&mut sink);
-        outbox.borrow_mut().report = reader.report().clone();
-        if let Some(news) = &news {
-            let now = (
-                news.truncations.load(Ordering::Relaxed),
-                news.rotations.load(Ordering::Relaxed),
-            );
-            if now.0 > told.0 {
-                send(FeedEvent::Note(String::from(
-                    "the file was truncated: reading it again from its start",
-                )));
-            }
-            if now.1 > told.1 {
-                send(FeedEvent::Note(String::from(
-                    "the file was rotated: reading the new file",
-                )));
-            }
-            told = now;
+        let step = reading.step(&mut sink);
+        outbox.borrow_mut().report = reading.report().clone();
+        for note in reading.news(&mut told) {
+            send(FeedEvent::Note(note));
         }
         match step {
             Ok(true) if !stop.load(Ordering::Relaxed) => {}
@@ -221,9 +297,63 @@ pub fn run(source: &LiveSource, send: Send) {
             Err(e) => break FeedEvent::Broken(format!("{}: {e}", source.name())),
         }
     };
-    outbox.borrow_mut().report = reader.report().clone();
+    outbox.borrow_mut().report = reading.report().clone();
     outbox.borrow_mut().flush();
     if !stop.load(Ordering::Relaxed) {
         send(end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_sources_parse_with_the_debugfs_root_as_default() {
+        assert_eq!(
+            LiveSource::parse("relay:"),
+            Ok(LiveSource::Relay(PathBuf::from("/sys/kernel/debug")))
+        );
+        let dir = LiveSource::parse("relay:/tmp/channels").unwrap();
+        assert_eq!(dir, LiveSource::Relay(PathBuf::from("/tmp/channels")));
+        assert_eq!(dir.name(), "relay:/tmp/channels");
+        for refused in ["unix:/run/camflowd.sock", "daemon:/run/p", "mqtt:host"] {
+            let err = LiveSource::parse(refused).unwrap_err();
+            assert!(err.contains("not supported yet"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_relay_feed_sends_batches_then_ends_when_nobody_listens() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut task = vec![0u8; 256];
+        task[..8].copy_from_slice(&0x4000_0000_0000_0001u64.to_le_bytes());
+        std::fs::write(dir.path().join("provenance0"), task).unwrap();
+        let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = Arc::clone(&events);
+        let send: Send = Arc::new(move |e: FeedEvent| {
+            let mut seen = seen.lock().unwrap();
+            seen.push(e);
+            // Listen until the first batch has come.
+            !seen.iter().any(|e| matches!(e, FeedEvent::Batch { .. }))
+        });
+        run(&LiveSource::Relay(dir.path().to_path_buf()), send);
+        let events = events.lock().unwrap();
+        let Some(FeedEvent::Batch { batch, report }) = events.last() else {
+            panic!("{events:?}");
+        };
+        assert_eq!((batch.len(), report.lines), (1, 1));
+
+        let empty = tempfile::tempdir().unwrap();
+        let said = Arc::new(std::sync::Mutex::new(String::new()));
+        let told = Arc::clone(&said);
+        let send: Send = Arc::new(move |e: FeedEvent| {
+            if let FeedEvent::Broken(why) = e {
+                *told.lock().unwrap() = why;
+            }
+            true
+        });
+        run(&LiveSource::Relay(empty.path().to_path_buf()), send);
+        assert!(said.lock().unwrap().contains("no CamFlow relay channels"));
     }
 }

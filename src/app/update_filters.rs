@@ -1,0 +1,78 @@
+//! `update` for the filter panel: open it, move over it, toggle a filter (the new policy
+//! goes to the running capture at once), save the policy as camflow.ini (an export), and
+//! and (in update_live) take the capture's filter counts as they arrive.
+
+use crate::app::effect::Effect;
+use crate::app::state::{AppState, Screen};
+use crate::policy::ini;
+
+impl AppState {
+    /// F4: the filter panel (or back to the main screen).
+    pub(crate) fn open_filters(&mut self) {
+        if self.screen == Screen::Filters {
+            self.screen = Screen::Main;
+            return;
+        }
+        if self.live.is_none() {
+            self.message = Some(String::from(
+                "capture filters are for live captures; for a recording, try: provscope simulate TRACE --policy F",
+            ));
+            return;
+        }
+        self.screen = Screen::Filters;
+    }
+
+    /// Moves the panel's cursor.
+    pub(crate) fn move_filter_cursor(&mut self, delta: isize) {
+        let height = self.viewport.screen;
+        if let Some(p) = self.live.as_mut().map(|l| &mut l.filters) {
+            p.cursor.move_by(delta, p.rows.len(), height);
+        }
+    }
+
+    /// Enter: turns the filter under the cursor on or off, in the running capture.
+    pub(crate) fn toggle_filter(&mut self) {
+        let Some(panel) = self.live.as_mut().map(|l| &mut l.filters) else {
+            return;
+        };
+        let Some(filter) = panel.rows.get(panel.cursor.cursor).cloned() else {
+            return;
+        };
+        let Some(control) = panel.control.clone() else {
+            self.message = Some(String::from(
+                "this source cannot be filtered: filters apply to `provscope live` captures",
+            ));
+            return;
+        };
+        let on = !panel.policy.has(&filter);
+        if on {
+            panel.policy.insert(filter.clone());
+        } else {
+            panel.policy.remove(&filter);
+        }
+        control.set(panel.policy.clone());
+        self.message = Some(format!(
+            "{} {}: applied to the capture (policy {})",
+            crate::text::sanitize(&filter.to_string()),
+            if on { "on" } else { "off" },
+            panel.policy.fingerprint()
+        ));
+    }
+
+    /// `w`: saves the panel's policy as camflow.ini.
+    pub(crate) fn save_policy(&mut self) -> Vec<Effect> {
+        let Some(panel) = self.live.as_ref().map(|l| &l.filters) else {
+            self.message = Some(String::from("no policy to save: not a live session"));
+            return Vec::new();
+        };
+        self.exports += 1;
+        let name = format!(
+            "provscope-policy-{}-{}.ini",
+            std::process::id(),
+            self.exports
+        );
+        vec![Effect::Export {
+            files: vec![(name, ini::to_string(&panel.policy).into_bytes())],
+        }]
+    }
+}

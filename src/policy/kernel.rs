@@ -1,0 +1,96 @@
+//! Applying a policy to the eBPF capture: opaque and tracked processes, files, users,
+//! groups and cgroups go into the kernel side's maps (filtered before any record is
+//! made); `all=false` is the kernel's track-only mode; `enabled=false` pauses; node and
+//! relation type filters go to the builder (exact CamFlow semantics: a filtered `read`
+//! still leaves the `memory_write` of the same syscall). A change applies only the
+//! difference between two policies. What this capture cannot do (IPv4 rules, security
+//! contexts, tracking by user or group, propagate filters, compression switches) is
+//! returned as notes, never silently ignored.
+
+use crate::capture::builder::type_filter::TypeFilter;
+use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError, TRACKED, kernel_dev};
+use crate::policy::resolve::{group_id, inode_of, user_id};
+use crate::policy::{Policy, Rule, Setting, Subject};
+
+/// Applies `after` where `before` was applied (use `Policy::default()` for a fresh
+/// capture). Returns what could not be applied.
+pub fn apply(
+    probe: &mut Probe,
+    filter: &mut TypeFilter,
+    before: &Policy,
+    after: &Policy,
+) -> Result<Vec<String>, ProbeError> {
+    let mut notes = Vec::new();
+    filter.set(&after.node_filter, &after.relation_filter);
+    for rule in before.rules.iter().filter(|r| !after.rules.contains(r)) {
+        rule_to_probe(probe, rule, false, &mut notes)?;
+    }
+    for rule in after.rules.iter().filter(|r| !before.rules.contains(r)) {
+        rule_to_probe(probe, rule, true, &mut notes)?;
+    }
+    if before.track_only() != after.track_only() {
+        probe.set_track_only(after.track_only())?;
+    }
+    if before.enabled != after.enabled {
+        probe.set_paused(after.enabled == Some(false))?;
+    }
+    for r in after.ipv4.iter().filter(|r| !before.ipv4.contains(r)) {
+        notes.push(format!(
+            "ipv4-{} {}={}: IPv4 rules are not applied by the eBPF capture yet",
+            r.way.name(),
+            r.op.key(),
+            r.target()
+        ));
+    }
+    let has_propagate_filters =
+        !after.propagate_node_filter.is_empty() || !after.propagate_relation_filter.is_empty();
+    let changed = after.propagate_node_filter != before.propagate_node_filter
+        || after.propagate_relation_filter != before.propagate_relation_filter;
+    if has_propagate_filters && changed {
+        notes.push(String::from(
+            "propagate filters: the eBPF capture propagates tracking through every flow",
+        ));
+    }
+    Ok(notes)
+}
+
+/// Puts one rule into the kernel side's maps (`on`) or takes it out.
+fn rule_to_probe(
+    probe: &mut Probe,
+    rule: &Rule,
+    on: bool,
+    notes: &mut Vec<String>,
+) -> Result<(), ProbeError> {
+    let flags = match rule.setting {
+        Setting::Opaque => OPAQUE,
+        Setting::Track | Setting::Propagate => TRACKED,
+    };
+    let value = if on { flags } else { 0 };
+    match (&rule.subject, rule.setting) {
+        (Subject::Path(p), _) => match inode_of(p) {
+            Ok((dev, ino)) => probe.set_inode(InodeKey::new(kernel_dev(dev), ino), value)?,
+            Err(e) => notes.push(format!("file {p}: {e}; rule not applied")),
+        },
+        // The capture itself stays opaque whatever a policy says.
+        (Subject::Pid(pid), _) if *pid == std::process::id() => {}
+        (Subject::Pid(pid), _) => probe.set_process(*pid, value)?,
+        (Subject::User(name), Setting::Opaque) => match user_id(name) {
+            Some(uid) => probe.set_uid_filtered(uid, on)?,
+            None => notes.push(format!("user {name}: no such user; rule not applied")),
+        },
+        (Subject::Group(name), Setting::Opaque) => match group_id(name) {
+            Some(gid) => probe.set_gid_filtered(gid, on)?,
+            None => notes.push(format!("group {name}: no such group; rule not applied")),
+        },
+        (Subject::Cgroup(id), Setting::Opaque) => probe.set_cgroup_filtered(*id, on)?,
+        (subject, setting) if on => notes.push(format!(
+            "{} {}={}: not applied by the eBPF capture (it can make users, groups and \
+             cgroups opaque, and track files and processes)",
+            subject.section(),
+            setting.key(),
+            subject.value()
+        )),
+        _ => {}
+    }
+    Ok(())
+}
