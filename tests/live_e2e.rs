@@ -132,9 +132,12 @@ fn stdin_is_a_live_source_with_keys_from_the_terminal() {
 
 #[test]
 fn unsupported_and_missing_sources_are_refused_clearly() {
-    let out = provscope(&["attach", "unix:/run/camflowd.sock"], None);
+    let out = provscope(&["attach", "mqtt:localhost"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+    let out = provscope(&["attach", "daemon:/no/such/daemon.sock"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("capture --serve"));
     let out = provscope(&["attach", "/no/such/trace.log"], None);
     assert!(!out.status.success());
 }

@@ -28,9 +28,11 @@ pub enum Command {
         traces: Vec<String>,
     },
     /// Explore a live stream in the terminal UI: a growing file (followed through
-    /// truncation and rotation), fifo:PATH, or '-' (stdin; keys from the terminal).
+    /// truncation and rotation), fifo:PATH, unix:PATH (camflowd's unix output),
+    /// daemon:PATH (a `capture --serve` daemon), relay:DIR (a CamFlow kernel's relay
+    /// channels), or '-' (stdin; keys from the terminal).
     Attach {
-        /// The source: a file path, fifo:PATH or '-'.
+        /// The source: a file path, fifo:PATH, unix:PATH, daemon:PATH, relay:DIR or '-'.
         source: String,
     },
     /// Capture this machine (root) and explore it live in the terminal UI.
@@ -130,9 +132,9 @@ pub enum Command {
     /// Capture this machine's provenance with eBPF (root, or CAP_BPF + CAP_PERFMON), in
     /// CamFlow's graph model and camflowd's layout.
     Capture {
-        /// Output file; '-' is stdout.
-        #[arg(short, long, default_value = "-")]
-        output: String,
+        /// Output file; '-' is stdout (the default, except with --serve: no file).
+        #[arg(short, long)]
+        output: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "w3c")]
         format: OutputFormat,
@@ -148,6 +150,26 @@ pub enum Command {
         /// A command to run; the capture stops when it exits.
         #[arg(last = true)]
         command: Vec<String>,
+        /// Keep running as a daemon serving this socket (owner-only): attach to it with
+        /// `provscope attach daemon:PATH`, change its filters with `provscope filter PATH`.
+        #[arg(long, value_name = "PATH")]
+        serve: Option<std::path::PathBuf>,
+    },
+    /// Change the filters of a capture daemon (`capture --serve PATH`) and print its
+    /// policy as camflow.ini; with no change, only print it.
+    Filter {
+        /// The daemon's socket.
+        socket: std::path::PathBuf,
+        /// Turn this filter on (camflow.ini words: relation_filter=read,
+        /// "file opaque=/usr/bin/bash"); repeatable.
+        #[arg(long, value_name = "FILTER")]
+        on: Vec<String>,
+        /// Turn this filter off; repeatable.
+        #[arg(long, value_name = "FILTER")]
+        off: Vec<String>,
+        /// Put this whole policy (camflow.ini) in place, then apply --on/--off.
+        #[arg(long, value_name = "F")]
+        policy: Option<String>,
     },
     /// Measure provscope (see README: Benchmarks).
     Bench {
@@ -296,6 +318,7 @@ pub fn main() -> ExitCode {
             track,
             policy,
             command,
+            serve,
         } => commands::capture::run(&commands::capture::CaptureOptions {
             output,
             format,
@@ -305,7 +328,14 @@ pub fn main() -> ExitCode {
             track,
             policy,
             command,
+            serve,
         }),
+        Command::Filter {
+            socket,
+            on,
+            off,
+            policy,
+        } => commands::filter::run(&socket, &commands::filter::FilterChange { on, off, policy }),
         Command::Bench { which } => match which {
             BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
             BenchCommand::Ui { trace } => commands::bench_ui::run(&trace),

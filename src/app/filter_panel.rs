@@ -38,6 +38,8 @@ pub struct FilterPanel {
     /// Events the kernel side filtered per second (all its filter causes).
     pub kernel_filtered: VecDeque<u64>,
     kernel_last: Option<u64>,
+    /// The next report only sets the baseline: it counts from before this view attached.
+    baseline: bool,
 }
 
 fn push(samples: &mut Samples, t: Tally) {
@@ -80,11 +82,30 @@ impl FilterPanel {
             dropped: BTreeMap::new(),
             kernel_filtered: VecDeque::new(),
             kernel_last: None,
+            baseline: false,
         }
+    }
+
+    /// The policy a capture daemon has (on attaching, and whenever any of its clients
+    /// changes it): shown as the panel's own, its filters listed first. The daemon's
+    /// counts began before this view: its next report is the baseline.
+    pub fn adopt(&mut self, policy: Policy) {
+        let mut rows = policy.filters();
+        rows.retain(|f| !self.rows.contains(f));
+        rows.append(&mut self.rows);
+        self.rows = rows;
+        if self.last == FilterReport::default() {
+            self.baseline = true;
+        }
+        self.policy = policy;
     }
 
     /// Takes a new cumulative report (about once a second).
     pub fn on_report(&mut self, report: FilterReport) {
+        if std::mem::take(&mut self.baseline) {
+            self.last = report;
+            return;
+        }
         push(&mut self.passed, minus(report.passed, self.last.passed));
         let names: Vec<String> = report
             .dropped
@@ -174,5 +195,30 @@ mod tests {
         p.on_kernel_filtered(10);
         p.on_kernel_filtered(25);
         assert_eq!(p.kernel_filtered.back(), Some(&15));
+    }
+
+    #[test]
+    fn an_adopted_policy_lists_its_filters_first_and_counts_from_a_baseline() {
+        let mut p = FilterPanel::new(Policy::default(), None);
+        let mut policy = Policy::default();
+        policy.insert(Filter::Relation(String::from("read")));
+        policy.insert(Filter::Relation(String::from("made_up")));
+        p.adopt(policy);
+        assert!(p.rows[..2].contains(&Filter::Relation(String::from("made_up"))));
+        let reads = p
+            .rows
+            .iter()
+            .filter(|f| f.to_string() == "relation_filter=read");
+        assert_eq!(reads.count(), 1, "no row twice");
+        p.on_report(report(1_000_000, 5000));
+        assert!(
+            p.passed.is_empty(),
+            "the daemon's totals so far are not a second's"
+        );
+        p.on_report(report(1_000_100, 5007));
+        assert_eq!(
+            p.rate_of(&Filter::Relation(String::from("read"))).elements,
+            7
+        );
     }
 }

@@ -196,7 +196,8 @@ pub fn run_tui(source: TraceSource) -> anyhow::Result<()> {
     let mut state = AppState::new(source.name(), Keymap::default_keymap());
     if let TraceSource::Live(live) = &source {
         let mut view = LiveView::new();
-        if let LiveSource::Capture { control, .. } = live {
+        // A daemon's policy arrives with its hello; the panel shows it then.
+        if let LiveSource::Capture { control, .. } | LiveSource::Daemon { control, .. } = live {
             let policy = control.0.get().1;
             view.filters = FilterPanel::new(policy, Some(control.0.clone()));
         }

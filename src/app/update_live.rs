@@ -57,6 +57,7 @@ impl AppState {
                 }
                 live.filters.on_report(report);
             }
+            FeedEvent::Policy(policy) => live.filters.adopt(policy),
             FeedEvent::Ended(why) => live.source = SourceState::Ended(why),
             FeedEvent::Broken(why) => live.source = SourceState::Broken(why),
         }

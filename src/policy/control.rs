@@ -45,7 +45,7 @@ impl PolicyControl {
 }
 
 /// What the filters of a running capture did so far (cumulative).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FilterReport {
     /// Elements written (after every filter).
     pub passed: Tally,

@@ -9,6 +9,7 @@
 
 use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError, TRACKED, kernel_dev};
+use crate::policy::control::{FilterReport, PolicyControl};
 use crate::policy::resolve::{group_id, inode_of, user_id};
 use crate::policy::{Policy, Rule, Setting, Subject};
 
@@ -93,4 +94,71 @@ fn rule_to_probe(
         _ => {}
     }
     Ok(())
+}
+
+/// A running capture following a [`PolicyControl`]: what it applied, and the notes said
+/// so far (each once). Shared by every command that captures, so a policy change reaches
+/// the kernel the same way whoever made it.
+pub struct Following {
+    generation: u64,
+    applied: Policy,
+    /// What the capture could not apply, each said once.
+    pub notes: Vec<String>,
+}
+
+impl Following {
+    /// Applies the control's policy to a fresh capture.
+    pub fn start(
+        control: &PolicyControl,
+        probe: &mut Probe,
+        filter: &mut TypeFilter,
+    ) -> Result<Following, ProbeError> {
+        let mut following = Following {
+            generation: control.generation(),
+            applied: Policy::default(),
+            notes: Vec::new(),
+        };
+        following.apply(control.get(), probe, filter)?;
+        Ok(following)
+    }
+
+    /// Applies a changed policy (one atomic load when it did not change); returns the
+    /// notes it adds.
+    pub fn sync(
+        &mut self,
+        control: &PolicyControl,
+        probe: &mut Probe,
+        filter: &mut TypeFilter,
+    ) -> Result<Vec<String>, ProbeError> {
+        if control.generation() == self.generation {
+            return Ok(Vec::new());
+        }
+        self.apply(control.get(), probe, filter)
+    }
+
+    fn apply(
+        &mut self,
+        (generation, wanted): (u64, Policy),
+        probe: &mut Probe,
+        filter: &mut TypeFilter,
+    ) -> Result<Vec<String>, ProbeError> {
+        let mut added = Vec::new();
+        for note in apply(probe, filter, &self.applied, &wanted)? {
+            if !self.notes.contains(&note) {
+                self.notes.push(note.clone());
+                added.push(note);
+            }
+        }
+        (self.generation, self.applied) = (generation, wanted);
+        Ok(added)
+    }
+
+    /// What the filters did so far, for a filter panel.
+    pub fn report(&self, filter: &TypeFilter) -> FilterReport {
+        FilterReport {
+            passed: filter.passed,
+            dropped: filter.dropped.clone(),
+            notes: self.notes.clone(),
+        }
+    }
 }

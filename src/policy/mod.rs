@@ -290,6 +290,31 @@ impl fmt::Display for Filter {
     }
 }
 
+impl Filter {
+    /// Reads a filter in the words [`Filter`]'s `Display` writes (camflow.ini's):
+    /// `relation_filter=read`, `node_filter=envp`, `file opaque=/usr/bin/bash`,
+    /// `user track=alice`, `ipv4-egress record=10.0.0.0/8:443`.
+    pub fn parse(text: &str) -> Result<Filter, String> {
+        let text = text.trim();
+        let (section, setting) = match text.split_once(' ') {
+            Some((section, setting)) if !section.contains('=') => (section, setting.trim()),
+            _ => ("provenance", text),
+        };
+        let loaded = ini::parse(&format!("[{section}]\n{setting}\n"))
+            .map_err(|e| format!("'{text}': {}", e.message))?;
+        if let Some(w) = loaded.warnings.first() {
+            return Err(format!("'{text}': {w}"));
+        }
+        let mut filters = loaded.policy.filters();
+        match (filters.pop(), filters.is_empty()) {
+            (Some(f), true) => Ok(f),
+            _ => Err(format!(
+                "'{text}' is not a filter (try relation_filter=read, or file opaque=/path)"
+            )),
+        }
+    }
+}
+
 impl Policy {
     /// Every filter the policy holds, in a stable order (type filters first).
     pub fn filters(&self) -> Vec<Filter> {
@@ -394,6 +419,24 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_read_back_what_they_display() {
+        for text in [
+            "relation_filter=read",
+            "node_filter=envp",
+            "propagate_relation_filter=write",
+            "file opaque=/usr/bin/bash",
+            "user track=root",
+            "ipv4-egress record=10.0.0.0/8:443",
+        ] {
+            let filter = Filter::parse(text).unwrap();
+            assert_eq!(filter.to_string(), text);
+        }
+        for bad in ["", "read", "nonsense=1", "[x] y=z", "weird opaque=/x"] {
+            assert!(Filter::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn ipv4_rules_match_by_prefix_and_port() {

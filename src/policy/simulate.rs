@@ -23,7 +23,7 @@ use std::net::Ipv4Addr;
 pub const NOT_TRACKED: &str = "all=false (not tracked)";
 
 /// Elements and their bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// Elements.
     pub elements: u64,

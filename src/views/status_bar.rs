@@ -108,25 +108,28 @@ pub fn render(frame: &mut Frame, status: Rect, hints: Rect, state: &AppState, th
     if let Some(live) = &state.live {
         counts.push_str(&live_status(live));
     }
+    let counts = format!(" │ {counts} │ ");
+    let source = sanitize_capped(&short_source(&state.source), 40);
+    // A message (often long, and it passes) gives way to the counts and the live state;
+    // the selection does not: at a cramped width its name is what the user reads.
+    let room = usize::from(status.width)
+        .saturating_sub(1 + counts.chars().count())
+        .max(12);
     let tail = if let Some(m) = &state.message {
-        Span::styled(sanitize(m), theme.warning)
+        Span::styled(sanitize_capped(m, room), theme.warning)
     } else if let Some(n) = state.selected {
-        Span::raw(format!(
+        let text = format!(
             "{} › {} › {}",
             g.node(n).class.name(),
             sanitize(g.node_kind(n)),
             sanitize_capped(&g.node_label(n), 60)
-        ))
+        );
+        Span::raw(text)
     } else {
         Span::raw("")
     };
     let line = fit(
-        vec![
-            Span::raw(" "),
-            tail,
-            Span::raw(format!(" │ {counts} │ ")),
-            Span::raw(sanitize_capped(&short_source(&state.source), 40)),
-        ],
+        vec![Span::raw(" "), tail, Span::raw(counts), Span::raw(source)],
         usize::from(status.width),
     );
     frame.render_widget(Paragraph::new(line).style(theme.status), status);

@@ -2,28 +2,36 @@
 //! W3C layout (or SPADE). With `-- CMD`, runs the command and stops when it exits;
 //! `--track` narrows the capture to that command's process tree and what it touches.
 //! The capture is opaque to itself (its process and its output file), so it never records
-//! its own work. Ctrl-C and SIGTERM end it cleanly with counts on stderr.
+//! its own work. Ctrl-C and SIGTERM end it cleanly with counts on stderr. With `--serve`,
+//! it is a daemon that outlives the terminal (SIGHUP is ignored): terminal UIs attach to
+//! its socket, watch the stream and change its policy.
 
 use crate::app::cli::{CommandResult, Failure, OutputFormat};
 use crate::app::commands::load_capture_policy;
 use crate::capture::CaptureError;
 use crate::capture::builder::host::Host;
+use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::camflow::reader::{ReaderOptions, read_trace};
 use crate::capture::camflow::spade_write;
 use crate::capture::ebpf::probe::{COMPRESSED_SLOT, COUNTER_NAMES, Probe, TRACKED};
 use crate::capture::recorder::{Recorder, RecordingReport, make_opaque};
+use crate::capture::transport::daemon::Message;
+use crate::capture::transport::daemon::server::{ServeSink, Server};
 use crate::graph::ProvGraph;
-use crate::policy::{Policy, kernel};
+use crate::policy::control::PolicyControl;
+use crate::policy::kernel::Following;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// What to capture.
 #[derive(Clone, Debug)]
 pub struct CaptureOptions {
-    /// Output file, `-` for stdout.
-    pub output: String,
+    /// Output file, `-` for stdout; None: stdout, or nothing when serving.
+    pub output: Option<String>,
     /// W3C or SPADE.
     pub format: OutputFormat,
     /// Stop after this long.
@@ -34,9 +42,14 @@ pub struct CaptureOptions {
     pub policy: Option<String>,
     /// A command to run (and stop with).
     pub command: Vec<String>,
+    /// Serve the capture on this socket.
+    pub serve: Option<PathBuf>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
+
+/// How often a daemon tells its clients the counters.
+const TELL_EVERY: Duration = Duration::from_secs(1);
 
 extern "C" fn on_signal(_: libc::c_int) {
     // Only an atomic store: async-signal-safe.
@@ -49,6 +62,14 @@ fn install_signal_handlers() {
     unsafe {
         libc::signal(libc::SIGINT, handler);
         libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// A daemon keeps running when the terminal that started it goes away.
+fn ignore_hangups() {
+    // SAFETY: setting a signal's disposition to ignore has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
     }
 }
 
@@ -118,27 +139,59 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
             "capture writes w3c or spade; convert the recording with 'provscope convert --to dot'"
         )));
     }
-    let policy = load_capture_policy(opts.policy.as_deref())?;
+    if opts.serve.is_some() && opts.format == OutputFormat::Spade {
+        return Err(Failure::input(anyhow::anyhow!(
+            "--serve streams camflowd's W3C layout; convert the recording to SPADE afterwards"
+        )));
+    }
+    let control = PolicyControl::new(load_capture_policy(opts.policy.as_deref())?);
     // Loaded now, attached once the filters are set, so that a tracked capture never
     // records the rest of the machine in its first moments.
     let mut probe = Probe::load().map_err(Failure::other)?;
     install_signal_handlers();
+    let output = match (&opts.output, &opts.serve) {
+        (Some(o), _) => Some(o.as_str()),
+        (None, None) => Some("-"),
+        (None, Some(_)) => None,
+    };
     let write_err = |source: io::Error| {
         Failure::other(CaptureError::Write {
-            path: opts.output.clone(),
+            path: output.unwrap_or("-").to_string(),
             source,
         })
     };
+    let control = Arc::new(control);
+    let server = match &opts.serve {
+        Some(path) => {
+            let server = Server::start(path, Arc::clone(&control)).map_err(|e| {
+                Failure::input(anyhow::anyhow!("cannot serve at '{}': {e}", path.display()))
+            })?;
+            ignore_hangups();
+            eprintln!(
+                "provscope: serving the capture at '{}' (owner-only); attach with: provscope attach daemon:{}",
+                crate::text::sanitize(&path.display().to_string()),
+                crate::text::sanitize(&path.display().to_string())
+            );
+            Some(server)
+        }
+        None => None,
+    };
     // SPADE output is made from the W3C stream at the end (the graph holds it).
     let mut spade_buffer: Vec<u8> = Vec::new();
-    let mut sink: Box<dyn Write> = if opts.format == OutputFormat::Spade {
-        Box::new(&mut spade_buffer)
-    } else if opts.output == "-" {
-        Box::new(BufWriter::new(io::stdout().lock()))
-    } else {
-        let file = File::create(&opts.output).map_err(write_err)?;
+    let out: Option<Box<dyn Write>> = if opts.format == OutputFormat::Spade {
+        Some(Box::new(&mut spade_buffer))
+    } else if let Some(path) = output.filter(|o| *o != "-") {
+        let file = File::create(path).map_err(write_err)?;
         make_opaque(&mut probe, &file).map_err(Failure::other)?;
-        Box::new(BufWriter::new(file))
+        Some(Box::new(BufWriter::new(file)))
+    } else if output.is_some() {
+        Some(Box::new(BufWriter::new(io::stdout().lock())))
+    } else {
+        None
+    };
+    let mut sink: Box<dyn Write> = match &server {
+        Some(server) => Box::new(ServeSink::new(out, server)),
+        None => out.unwrap_or_else(|| Box::new(io::sink())),
     };
 
     let mut held = match opts.command.first() {
@@ -155,15 +208,14 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         probe.set_track_only(true).map_err(Failure::other)?;
     }
     let mut recorder = Recorder::new(Host::read(), &mut sink);
-    let notes = kernel::apply(
-        &mut probe,
-        recorder.filter_mut(),
-        &Policy::default(),
-        &policy,
-    )
-    .map_err(Failure::other)?;
-    for note in notes {
-        eprintln!("provscope: policy: {}", crate::text::sanitize(&note));
+    let mut following =
+        Following::start(&control, &mut probe, recorder.filter_mut()).map_err(Failure::other)?;
+    for note in &following.notes {
+        eprintln!("provscope: policy: {}", crate::text::sanitize(note));
+    }
+    if server.is_some() {
+        // Clients see each step's elements at once.
+        recorder.set_document_every(Duration::ZERO);
     }
     probe.attach().map_err(Failure::other)?;
     if let Some(h) = &mut held {
@@ -171,9 +223,25 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
     }
 
     let started = Instant::now();
+    let mut told = Instant::now();
     let mut child_status = None;
     let mut ending: Option<Instant> = None;
     loop {
+        for note in following
+            .sync(&control, &mut probe, recorder.filter_mut())
+            .map_err(Failure::other)?
+        {
+            eprintln!("provscope: policy: {}", crate::text::sanitize(&note));
+            if let Some(server) = &server {
+                server.tell(&Message::Note(note));
+            }
+        }
+        if let Some(server) = &server
+            && told.elapsed() >= TELL_EVERY
+        {
+            told = Instant::now();
+            tell_counters(server, &probe, &following, recorder.filter_mut());
+        }
         recorder
             .pump(&mut probe, Duration::from_millis(50))
             .map_err(write_err)?;
@@ -197,8 +265,11 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
     let dropped = recorder.filter_mut().dropped.clone();
     let recording = recorder.finish().map_err(write_err)?;
     drop(sink);
+    if let Some(server) = &server {
+        server.tell(&Message::Note(String::from("the capture daemon stopped")));
+    }
     if opts.format == OutputFormat::Spade {
-        write_spade(&spade_buffer, &opts.output).map_err(write_err)?;
+        write_spade(&spade_buffer, output.unwrap_or("-")).map_err(write_err)?;
     }
     report(&probe, &recording, started.elapsed());
     if !dropped.is_empty() {
@@ -214,6 +285,17 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         ))),
         _ => Ok(()),
     }
+}
+
+/// Tells the daemon's clients the kernel counters and what the filters did.
+fn tell_counters(server: &Server, probe: &Probe, following: &Following, filter: &TypeFilter) {
+    let counters = COUNTER_NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .zip(probe.counters())
+        .collect();
+    server.tell(&Message::Counters(counters));
+    server.tell(&Message::Filters(following.report(filter)));
 }
 
 fn write_spade(w3c: &[u8], output: &str) -> io::Result<()> {

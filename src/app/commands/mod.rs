@@ -7,6 +7,7 @@ pub mod bench_overhead;
 pub mod bench_ui;
 pub mod capture;
 pub mod convert;
+pub mod filter;
 pub mod flow_path;
 pub mod gen_trace;
 pub mod lineage;

@@ -11,9 +11,8 @@ use crate::capture::ebpf::probe::{COUNTER_NAMES, Probe};
 use crate::capture::recorder::{Recorder, make_opaque};
 use crate::capture::transport::feed::{FeedEvent, Send};
 use crate::graph::batch::RecordBatch;
-use crate::policy::Policy;
-use crate::policy::control::{FilterReport, PolicyControl};
-use crate::policy::kernel;
+use crate::policy::control::PolicyControl;
+use crate::policy::kernel::Following;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -61,31 +60,17 @@ fn capture(save: Option<&Path>, control: &PolicyControl, send: &Send) -> Result<
     let shared = Shared::default();
     let mut out = shared.clone();
     let mut recorder = Recorder::new(Host::read(), &mut out);
-    let (mut generation, mut applied) = control.get();
-    let mut notes = kernel::apply(
-        &mut probe,
-        recorder.filter_mut(),
-        &Policy::default(),
-        &applied,
-    )
-    .map_err(|e| e.to_string())?;
+    let mut following =
+        Following::start(control, &mut probe, recorder.filter_mut()).map_err(|e| e.to_string())?;
     probe.attach().map_err(|e| e.to_string())?;
     // Every step's elements leave as complete documents at once.
     recorder.set_document_every(Duration::ZERO);
     let mut report = LoadReport::default();
     let mut counters_sent = Instant::now();
     loop {
-        if control.generation() != generation {
-            let (g, wanted) = control.get();
-            for note in kernel::apply(&mut probe, recorder.filter_mut(), &applied, &wanted)
-                .map_err(|e| e.to_string())?
-            {
-                if !notes.contains(&note) {
-                    notes.push(note);
-                }
-            }
-            (generation, applied) = (g, wanted);
-        }
+        following
+            .sync(control, &mut probe, recorder.filter_mut())
+            .map_err(|e| e.to_string())?;
         recorder
             .pump(&mut probe, STEP)
             .map_err(|e| format!("capture: {e}"))?;
@@ -115,12 +100,7 @@ fn capture(save: Option<&Path>, control: &PolicyControl, send: &Send) -> Result<
                 .copied()
                 .zip(probe.counters())
                 .collect();
-            let filter = recorder.filter_mut();
-            let report = FilterReport {
-                passed: filter.passed,
-                dropped: filter.dropped.clone(),
-                notes: notes.clone(),
-            };
+            let report = following.report(recorder.filter_mut());
             if !send(FeedEvent::Counters(counters)) || !send(FeedEvent::Filters(report)) {
                 return Ok(());
             }

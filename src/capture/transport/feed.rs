@@ -1,15 +1,19 @@
 //! The live feed: a thread that reads a live source (a followed file, a fifo, stdin,
-//! CamFlow's relay channels, or this machine's capture), parses what arrives with the
-//! trace reader (the relay reader for relay channels), and sends batches of owned records
+//! camflowd's unix socket, a capture daemon, CamFlow's relay channels, or this machine's
+//! capture), parses what arrives with the trace reader (the relay reader for relay
+//! channels), and sends batches of owned records
 //! to whoever explores them (DESIGN §2: source thread -> batches of elements over a
 //! channel -> graph ingest). A batch leaves when it is big, when it is old, or when the
 //! source goes quiet, so a slow trickle still shows at once.
 
 use crate::capture::camflow::{LoadReport, ReaderOptions, TraceReader};
 use crate::capture::relay::{self, RelayReader};
+use crate::capture::transport::daemon::client::{Demux, connect};
+use crate::capture::transport::datagram::{DatagramSource, Truncated};
 use crate::capture::transport::follow::{FollowNews, Follower, Idle, Polled};
 use crate::graph::batch::RecordBatch;
 use crate::graph::model::{EdgeRecord, NodeRecord, RecordSink};
+use crate::policy::Policy;
 use crate::policy::control::{FilterReport, PolicyControl};
 use std::cell::RefCell;
 use std::io::{self, BufReader, Read};
@@ -43,12 +47,21 @@ pub enum LiveSource {
     /// A directory of CamFlow's relay channel files (`provenance<cpu>`,
     /// `long_provenance<cpu>`).
     Relay(PathBuf),
+    /// camflowd's `unix` output: a datagram socket bound here, a batch a datagram.
+    Unix(PathBuf),
+    /// A provscope capture daemon (`capture --serve PATH`).
+    Daemon {
+        /// Its socket.
+        path: PathBuf,
+        /// The policy the filter panel shapes, sent to the daemon when it changes.
+        control: ControlHandle,
+    },
 }
 
 impl LiveSource {
-    /// Parses an `attach` argument: `-`, `fifo:PATH`, `relay:DIR` (`relay:` alone is the
-    /// debugfs root), or a file path. The other source kinds DESIGN §7 names get a clear
-    /// refusal until they exist.
+    /// Parses an `attach` argument: `-`, `fifo:PATH`, `unix:PATH`, `daemon:PATH`,
+    /// `relay:DIR` (`relay:` alone is the debugfs root), or a file path. `mqtt:` gets a
+    /// clear refusal.
     pub fn parse(arg: &str) -> Result<LiveSource, String> {
         if arg == "-" {
             return Ok(LiveSource::Stdin);
@@ -67,13 +80,20 @@ impl LiveSource {
             };
             return Ok(LiveSource::Relay(PathBuf::from(dir)));
         }
-        for kind in ["unix", "daemon", "mqtt"] {
-            if arg.starts_with(&format!("{kind}:")) {
-                return Err(format!(
-                    "'{kind}:' sources are not supported yet; attach to a file, fifo:PATH, \
-                     relay:DIR or '-'"
-                ));
-            }
+        if let Some(path) = arg.strip_prefix("unix:") {
+            return Ok(LiveSource::Unix(PathBuf::from(path)));
+        }
+        if let Some(path) = arg.strip_prefix("daemon:") {
+            return Ok(LiveSource::Daemon {
+                path: PathBuf::from(path),
+                control: ControlHandle::default(),
+            });
+        }
+        if arg.starts_with("mqtt:") {
+            return Err(String::from(
+                "'mqtt:' sources are not supported yet; attach to a file, fifo:PATH, \
+                 unix:PATH, daemon:PATH, relay:DIR or '-'",
+            ));
         }
         Ok(LiveSource::File(PathBuf::from(arg)))
     }
@@ -86,6 +106,8 @@ impl LiveSource {
             LiveSource::Stdin => String::from("stdin"),
             LiveSource::Capture { .. } => String::from("this machine"),
             LiveSource::Relay(p) => format!("relay:{}", p.display()),
+            LiveSource::Unix(p) => format!("unix:{}", p.display()),
+            LiveSource::Daemon { path, .. } => format!("daemon:{}", path.display()),
         }
     }
 }
@@ -119,25 +141,68 @@ pub enum FeedEvent {
     Counters(Vec<(&'static str, u64)>),
     /// What the capture's policy let through and dropped so far, by filter.
     Filters(FilterReport),
+    /// The capture's policy, as its daemon has it now.
+    Policy(Policy),
     /// The source ended (its writer closed); what was received stays.
     Ended(String),
     /// The source broke (an I/O error); what was received stays.
     Broken(String),
 }
 
+/// What a source has to tell about itself since it was last asked.
+enum News {
+    /// Nothing.
+    None,
+    /// A followed file's truncations and rotations, and how many of each were told.
+    Follow(Arc<FollowNews>, (u64, u64)),
+    /// Datagrams cut, and how many were told.
+    Datagrams(Truncated, u64),
+}
+
+impl News {
+    fn take(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        match self {
+            News::None => {}
+            News::Follow(news, told) => {
+                let now = (
+                    news.truncations.load(Ordering::Relaxed),
+                    news.rotations.load(Ordering::Relaxed),
+                );
+                if now.0 > told.0 {
+                    out.push(String::from(
+                        "the file was truncated: reading it again from its start",
+                    ));
+                }
+                if now.1 > told.1 {
+                    out.push(String::from("the file was rotated: reading the new file"));
+                }
+                *told = now;
+            }
+            News::Datagrams(cut, told) => {
+                let now = cut.load(Ordering::Relaxed);
+                if now > *told {
+                    out.push(format!(
+                        "{now} datagram(s) too large to read whole were dropped"
+                    ));
+                    *told = now;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// An opened source and the reader that parses it.
 enum Reading {
-    /// Trace text, and its news when it is a followed file.
-    Trace(
-        TraceReader<BufReader<Box<dyn Read>>>,
-        Option<Arc<FollowNews>>,
-    ),
+    /// Trace text, and what its source has to tell.
+    Trace(TraceReader<BufReader<Box<dyn Read>>>, News),
     /// Relay channels, and what to do while they are quiet.
     Relay(RelayReader, Idle),
 }
 
 impl Reading {
-    fn trace(input: Box<dyn Read>, news: Option<Arc<FollowNews>>) -> Reading {
+    fn trace(input: Box<dyn Read>, news: News) -> Reading {
         let input = BufReader::with_capacity(1 << 16, input);
         Reading::Trace(TraceReader::new(input, ReaderOptions::default()), news)
     }
@@ -156,29 +221,12 @@ impl Reading {
         }
     }
 
-    /// What the user should hear about since the last call; `told` counts the followed
-    /// file's truncations and rotations already told.
-    fn news(&mut self, told: &mut (u64, u64)) -> Vec<String> {
-        let news = match self {
-            Reading::Trace(_, Some(news)) => news,
-            Reading::Trace(_, None) => return Vec::new(),
-            Reading::Relay(reader, _) => return reader.take_notes(),
-        };
-        let now = (
-            news.truncations.load(Ordering::Relaxed),
-            news.rotations.load(Ordering::Relaxed),
-        );
-        let mut out = Vec::new();
-        if now.0 > told.0 {
-            out.push(String::from(
-                "the file was truncated: reading it again from its start",
-            ));
+    /// What the user should hear about since the last call.
+    fn news(&mut self) -> Vec<String> {
+        match self {
+            Reading::Trace(_, news) => news.take(),
+            Reading::Relay(reader, _) => reader.take_notes(),
         }
-        if now.1 > told.1 {
-            out.push(String::from("the file was rotated: reading the new file"));
-        }
-        *told = now;
-        out
     }
 }
 
@@ -254,17 +302,37 @@ pub fn run(source: &LiveSource, send: Send) {
     let opened: Result<Reading, String> = match source {
         LiveSource::File(path) => Follower::open(path, idle)
             .map(|f| {
-                let news = f.news();
-                Reading::trace(Box::new(f), Some(news))
+                let news = News::Follow(f.news(), (0, 0));
+                Reading::trace(Box::new(f), news)
             })
             .map_err(|e| format!("cannot open '{}': {e}", path.display())),
         LiveSource::Fifo(path) => std::fs::File::open(path)
-            .map(|f| Reading::trace(Box::new(Polled::new(f, idle)), None))
+            .map(|f| Reading::trace(Box::new(Polled::new(f, idle)), News::None))
             .map_err(|e| format!("cannot open fifo '{}': {e}", path.display())),
         LiveSource::Stdin => {
             let stdin = std::io::stdin();
-            Ok(Reading::trace(Box::new(Polled::new(stdin, idle)), None))
+            Ok(Reading::trace(
+                Box::new(Polled::new(stdin, idle)),
+                News::None,
+            ))
         }
+        LiveSource::Unix(path) => DatagramSource::bind(path, idle)
+            .map(|(socket, notes)| {
+                for note in notes {
+                    send(FeedEvent::Note(note));
+                }
+                let news = News::Datagrams(socket.truncated(), 0);
+                Reading::trace(Box::new(socket), news)
+            })
+            .map_err(|e| format!("cannot bind '{}': {e}", path.display())),
+        LiveSource::Daemon { path, control } => connect(path).and_then(|stream| {
+            let commands = stream
+                .try_clone()
+                .map_err(|e| format!("cannot use the connection: {e}"))?;
+            let input = Polled::new(stream, idle);
+            let demux = Demux::new(input, commands, Arc::clone(&control.0), Arc::clone(&send));
+            Ok(Reading::trace(Box::new(demux), News::None))
+        }),
         LiveSource::Relay(dir) => relay::open_here(dir).map(|(reader, notes)| {
             for note in notes {
                 send(FeedEvent::Note(note));
@@ -284,11 +352,10 @@ pub fn run(source: &LiveSource, send: Send) {
         }
     };
     let mut sink = OutboxSink(Rc::clone(&outbox));
-    let mut told = (0, 0);
     let end = loop {
         let step = reading.step(&mut sink);
         outbox.borrow_mut().report = reading.report().clone();
-        for note in reading.news(&mut told) {
+        for note in reading.news() {
             send(FeedEvent::Note(note));
         }
         match step {
@@ -317,10 +384,12 @@ mod tests {
         let dir = LiveSource::parse("relay:/tmp/channels").unwrap();
         assert_eq!(dir, LiveSource::Relay(PathBuf::from("/tmp/channels")));
         assert_eq!(dir.name(), "relay:/tmp/channels");
-        for refused in ["unix:/run/camflowd.sock", "daemon:/run/p", "mqtt:host"] {
-            let err = LiveSource::parse(refused).unwrap_err();
-            assert!(err.contains("not supported yet"), "{err}");
-        }
+        let err = LiveSource::parse("mqtt:host").unwrap_err();
+        assert!(err.contains("not supported yet"), "{err}");
+        let unix = LiveSource::parse("unix:/tmp/camflowd.sock").unwrap();
+        assert_eq!(unix, LiveSource::Unix(PathBuf::from("/tmp/camflowd.sock")));
+        let daemon = LiveSource::parse("daemon:/run/p.sock").unwrap();
+        assert_eq!(daemon.name(), "daemon:/run/p.sock");
     }
 
     #[test]
