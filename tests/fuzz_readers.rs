@@ -23,6 +23,8 @@ fn read(bytes: &[u8], limit: usize) -> provscope::capture::camflow::LoadReport {
     // The graph stays consistent whatever came in.
     let c = g.counts();
     assert!(c.dangling_edges <= c.edges);
+    // The counts kept while reading are those of a full walk, however messy the input.
+    assert_eq!(c, g.recount());
     report
 }
 

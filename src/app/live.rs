@@ -4,6 +4,7 @@
 
 use crate::app::filter_panel::FilterPanel;
 use crate::graph::batch::RecordBatch;
+use crate::graph::catalog::GrowingCatalog;
 use std::collections::VecDeque;
 
 /// Ticks per second (the run loop sends one every quarter second when live).
@@ -81,6 +82,8 @@ pub struct LiveView {
     pub kernel: Vec<(&'static str, u64)>,
     /// The capture filters and what they do.
     pub filters: FilterPanel,
+    /// Files new objects into the navigator's catalog at the cost of what is new.
+    pub catalog: GrowingCatalog,
 }
 
 impl LiveView {
@@ -97,6 +100,7 @@ impl LiveView {
             note: None,
             kernel: Vec::new(),
             filters: FilterPanel::new(crate::policy::Policy::default(), None),
+            catalog: GrowingCatalog::default(),
         }
     }
 }

@@ -19,27 +19,15 @@ pub struct Summary {
 
 /// Counts for the stats screen, computed once per load.
 pub fn summarize(g: &ProvGraph) -> Summary {
-    let counts = g.counts();
-    let mut families = vec![0u64; Family::ALL.len()];
-    let mut degree: hashbrown::HashMap<ObjectId, u64> = hashbrown::HashMap::new();
-    for e in g.edge_ids() {
-        if g.edge(e).derived {
-            continue;
-        }
-        let f = g.edge(e).family;
-        if let Some(i) = Family::ALL.iter().position(|&x| x == f) {
-            families[i] += 1;
-        }
-        let (a, b) = g.endpoints(e);
-        *degree.entry(g.node(a).object).or_default() += 1;
-        *degree.entry(g.node(b).object).or_default() += 1;
-    }
-    let mut top: Vec<(ObjectId, u64)> = degree.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    top.truncate(10);
+    // Kept as the graph grows: this costs the number of types and objects, not elements.
+    let census = g.census();
     Summary {
-        counts,
-        families: Family::ALL.iter().map(|f| f.name()).zip(families).collect(),
-        top_talkers: top,
+        counts: g.counts(),
+        families: Family::ALL
+            .iter()
+            .map(|f| f.name())
+            .zip(census.families())
+            .collect(),
+        top_talkers: census.top_objects(10),
     }
 }

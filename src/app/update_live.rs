@@ -1,7 +1,8 @@
 //! `update` for live sessions: batches from the feed wait, then enter the graph a bounded
 //! step at a time (never while the view is paused or a walk still reads the graph); counts,
-//! navigator rows, relations and the search index follow on each tick, keeping the
-//! selection, the cursor's row and its scroll position where the user left them.
+//! navigator rows, relations and the search index follow once a second, each at the cost
+//! of what is new, keeping the selection, the cursor's row and its scroll position where
+//! the user left them.
 
 use crate::app::live::{INGEST_PER_STEP, SourceState, TICKS_PER_SECOND};
 use crate::app::navigator::NavRow;
@@ -137,7 +138,8 @@ impl AppState {
             .filter_map(|&i| self.catalog.get(i))
             .map(|t| (t.class, t.kind.clone()))
             .collect();
-        self.catalog = self.graph.catalog();
+        // Both cost what is new (and the number of types and objects), not the graph.
+        live.catalog.extend(&self.graph, &mut self.catalog);
         self.summary = summarize(&self.graph);
         self.expansion.open_groups = self
             .catalog

@@ -63,7 +63,13 @@ impl ProvGraph {
             attrs,
             derived: false,
         };
+        let (kind, family) = (edge.kind, edge.family);
         let id = self.graph.add_edge(sender, receiver, edge);
+        let dangling = self.graph[sender].origin == Origin::Referenced
+            || self.graph[receiver].origin == Origin::Referenced;
+        self.census.on_edge(kind, family, dangling);
+        self.census.on_degree(self.graph[sender].object, 1);
+        self.census.on_degree(self.graph[receiver].object, 1);
         self.index_edge(id);
         self.link_agents_across(id);
         id
@@ -135,6 +141,12 @@ impl ProvGraph {
             origin,
         };
         let id = self.graph.add_node(node);
+        match origin {
+            Origin::Referenced => self.census.dangling_ends += 1,
+            Origin::Derived => self.census.derived_agents += 1,
+            // Counted when `define` runs, right after.
+            Origin::Defined => {}
+        }
         if object != NO_OBJECT {
             self.objects[object.0 as usize].versions.push(id);
         }
@@ -165,6 +177,7 @@ impl ProvGraph {
             .or_else(|| self.graph[id].key.fields().map(|f| f.version))
             .unwrap_or(0);
         let object_key = self.object_key(id, kind, attrs);
+        let was_placeholder = self.graph[id].origin == Origin::Referenced;
         {
             let n = &mut self.graph[id];
             n.class = class;
@@ -173,11 +186,24 @@ impl ProvGraph {
             n.attrs = attrs;
             n.origin = Origin::Defined;
         }
+        self.census.on_defined(kind);
+        let relations = if was_placeholder {
+            self.census.dangling_ends = self.census.dangling_ends.saturating_sub(1);
+            self.placeholder_defined(id)
+        } else {
+            0
+        };
         let old = self.graph[id].object;
         let new = self.object_for(object_key, kind);
         if new != old {
+            self.census.on_degree(old, -relations);
+            self.census.on_degree(new, relations);
             if old != NO_OBJECT {
-                self.objects[old.0 as usize].versions.retain(|&v| v != id);
+                let versions = &mut self.objects[old.0 as usize].versions;
+                versions.retain(|&v| v != id);
+                if versions.is_empty() {
+                    self.census.emptied.push(old);
+                }
             }
             self.graph[id].object = new;
             let graph = &self.graph;
@@ -186,6 +212,35 @@ impl ProvGraph {
             versions.insert(at, id);
         }
         self.link_agents_of(id);
+    }
+
+    /// A placeholder was just defined: its relations that no longer have a placeholder
+    /// end stop being dangling. Returns how many relations touch it (a loop twice), which
+    /// move with it to its real object.
+    fn placeholder_defined(&mut self, id: NodeId) -> i64 {
+        use petgraph::Direction::{Incoming, Outgoing};
+        use petgraph::visit::EdgeRef;
+        let mut touching = 0;
+        let mut healed = 0;
+        for way in [Outgoing, Incoming] {
+            for e in self.graph.edges_directed(id, way) {
+                if e.weight().derived {
+                    continue;
+                }
+                touching += 1;
+                let (a, b) = (e.source(), e.target());
+                // A loop shows up in both directions: its healing is counted once.
+                if way == Incoming && a == id {
+                    continue;
+                }
+                let other = if a == id { b } else { a };
+                if other == id || self.graph[other].origin != Origin::Referenced {
+                    healed += 1;
+                }
+            }
+        }
+        self.census.dangling_edges = self.census.dangling_edges.saturating_sub(healed);
+        touching
     }
 
     /// CamFlow's object identity (type, id, boot_id, machine_id), taken from the

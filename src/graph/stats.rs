@@ -2,6 +2,7 @@
 //! defines, by type, dangling edges and derived agents. Derived elements are kept out of
 //! the trace counts so that the numbers describe the input.
 
+use crate::graph::intern::Sym;
 use crate::graph::store::{Origin, ProvGraph};
 use std::collections::BTreeMap;
 
@@ -25,8 +26,36 @@ pub struct GraphCounts {
 }
 
 impl ProvGraph {
-    /// Counts the trace's elements.
+    /// Counts the trace's elements (kept as the graph grows: costs the number of types).
     pub fn counts(&self) -> GraphCounts {
+        let c = &self.census;
+        let by_name = |counts: &[u64]| -> BTreeMap<String, u64> {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(sym, n)| (self.kinds.get(Sym(sym as u32)).to_string(), *n))
+                .collect()
+        };
+        GraphCounts {
+            nodes: c.nodes,
+            edges: c.edges,
+            node_types: by_name(&c.node_kinds),
+            edge_types: by_name(&c.edge_kinds),
+            dangling_edges: c.dangling_edges,
+            dangling_ends: c.dangling_ends,
+            derived_agents: c.derived_agents,
+        }
+    }
+
+    /// The running counts.
+    pub fn census(&self) -> &crate::graph::census::Census {
+        &self.census
+    }
+
+    /// The same counts as [`ProvGraph::counts`], by a walk over every element: what the
+    /// running counts are checked against.
+    pub fn recount(&self) -> GraphCounts {
         let mut c = GraphCounts::default();
         for n in self.node_ids() {
             match self.node(n).origin {

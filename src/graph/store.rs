@@ -118,6 +118,8 @@ pub struct ProvGraph {
     pub(crate) merged_edges: u64,
     /// Reused buffer for interning one element's attributes.
     pub(crate) scratch: Vec<crate::graph::intern::PairId>,
+    /// Counts kept as the graph grows.
+    pub(crate) census: crate::graph::census::Census,
 }
 
 impl Default for ProvGraph {
@@ -136,6 +138,7 @@ impl Default for ProvGraph {
             merged_nodes: 0,
             merged_edges: 0,
             scratch: Vec::new(),
+            census: Default::default(),
         }
     }
 }

@@ -7,7 +7,7 @@
 use crate::app::action::Msg;
 use crate::app::cli::{CommandResult, Failure};
 use crate::app::keymap::Keymap;
-use crate::app::live::LiveView;
+use crate::app::live::{LiveView, TICKS_PER_SECOND};
 use crate::app::state::{AppState, LoadStatus};
 use crate::capture::camflow::input::open_trace;
 use crate::capture::camflow::{ReaderOptions, read_trace};
@@ -54,7 +54,7 @@ pub fn run(trace: &str) -> CommandResult {
     let mut state = AppState::new(trace.to_string(), Keymap::default_keymap());
     state.live = Some(LiveView::new());
     state.load = LoadStatus::Done;
-    let (mut feeds, mut ticks) = (Vec::new(), Vec::new());
+    let (mut feeds, mut ticks, mut refresh_ticks) = (Vec::new(), Vec::new(), Vec::new());
     let started = Instant::now();
     let mut sent = 0;
     while !all.is_empty() {
@@ -70,9 +70,18 @@ pub fn run(trace: &str) -> CommandResult {
         feeds.push(t.elapsed());
         sent += 1;
         if sent % BATCHES_PER_TICK == 0 {
+            let refreshes = state
+                .live
+                .as_ref()
+                .map_or(0, |l| l.ticks + 1)
+                .is_multiple_of(TICKS_PER_SECOND);
             let t = Instant::now();
             state.update(Msg::Tick);
-            ticks.push(t.elapsed());
+            if refreshes {
+                refresh_ticks.push(t.elapsed());
+            } else {
+                ticks.push(t.elapsed());
+            }
         }
     }
     // Catch up with what still waits.
@@ -94,5 +103,6 @@ pub fn run(trace: &str) -> CommandResult {
     );
     describe("batch arrival", &mut feeds);
     describe("tick", &mut ticks);
+    describe("tick+refresh", &mut refresh_ticks);
     Ok(())
 }
