@@ -12,7 +12,6 @@ use crate::graph::store::{
     Edge, EdgeId, Node, NodeId, Object, ObjectId, ObjectKey, Origin, ProvGraph,
 };
 use crate::graph::value;
-use petgraph::graph::{EdgeIndex, NodeIndex};
 use std::hash::BuildHasher;
 
 /// Object of a vertex between its insertion and its definition.
@@ -151,21 +150,13 @@ impl ProvGraph {
             self.objects[object.0 as usize].versions.push(id);
         }
         let hash = self.hasher.hash_one(&self.graph[id].key);
-        let (graph, hasher) = (&self.graph, &self.hasher);
-        self.node_index
-            .insert_unique(hash, id.index() as u32, |&i| {
-                hasher.hash_one(&graph[NodeIndex::new(i as usize)].key)
-            });
+        self.node_index.insert(hash, id.index() as u32);
         id
     }
 
     fn index_edge(&mut self, id: EdgeId) {
         let hash = self.hasher.hash_one(&self.graph[id].key);
-        let (graph, hasher) = (&self.graph, &self.hasher);
-        self.edge_index
-            .insert_unique(hash, id.index() as u32, |&i| {
-                hasher.hash_one(&graph[EdgeIndex::new(i as usize)].key)
-            });
+        self.edge_index.insert(hash, id.index() as u32);
     }
 
     /// Turns a placeholder into a defined vertex and files it under its object.

@@ -11,6 +11,7 @@ pub mod family;
 pub mod identifier;
 pub mod ingest;
 pub mod intern;
+pub mod key_index;
 pub mod label;
 pub mod lineage;
 pub mod model;

@@ -7,10 +7,11 @@ use crate::graph::attr_lists::{AttrList, AttrLists};
 use crate::graph::family::Family;
 use crate::graph::identifier::ElementKey;
 use crate::graph::intern::{AttrTable, Sym, Symbols};
+use crate::graph::key_index::KeyIndex;
 use crate::graph::model::{Category, ProvClass};
 use crate::graph::value;
 use foldhash::fast::FixedState;
-use hashbrown::{HashMap, HashSet, HashTable};
+use hashbrown::{HashMap, HashSet};
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, Graph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -108,8 +109,8 @@ pub struct ProvGraph {
     pub attrs: AttrTable,
     /// Every element's attribute list.
     pub lists: AttrLists,
-    pub(crate) node_index: HashTable<u32>,
-    pub(crate) edge_index: HashTable<u32>,
+    pub(crate) node_index: KeyIndex,
+    pub(crate) edge_index: KeyIndex,
     pub(crate) objects: Vec<Object>,
     pub(crate) object_index: HashMap<ObjectKey, u32>,
     pub(crate) agent_links: HashSet<(u32, u32)>,
@@ -129,8 +130,8 @@ impl Default for ProvGraph {
             kinds: Symbols::default(),
             attrs: AttrTable::default(),
             lists: AttrLists::default(),
-            node_index: HashTable::new(),
-            edge_index: HashTable::new(),
+            node_index: KeyIndex::default(),
+            edge_index: KeyIndex::default(),
             objects: Vec::new(),
             object_index: HashMap::new(),
             agent_links: HashSet::new(),
@@ -231,20 +232,16 @@ impl ProvGraph {
     pub fn find_node(&self, key: &ElementKey) -> Option<NodeId> {
         let hash = self.hasher.hash_one(key);
         self.node_index
-            .find(hash, |&i| {
-                self.graph[NodeIndex::new(i as usize)].key == *key
-            })
-            .map(|&i| NodeIndex::new(i as usize))
+            .find(hash, |i| self.graph[NodeIndex::new(i as usize)].key == *key)
+            .map(|i| NodeIndex::new(i as usize))
     }
 
     /// The edge with this identifier.
     pub fn find_edge(&self, key: &ElementKey) -> Option<EdgeId> {
         let hash = self.hasher.hash_one(key);
         self.edge_index
-            .find(hash, |&i| {
-                self.graph[EdgeIndex::new(i as usize)].key == *key
-            })
-            .map(|&i| EdgeIndex::new(i as usize))
+            .find(hash, |i| self.graph[EdgeIndex::new(i as usize)].key == *key)
+            .map(|i| EdgeIndex::new(i as usize))
     }
 
     /// The JSON text of attribute `name` on a list, if present.
@@ -306,7 +303,7 @@ impl ProvGraph {
             + objects
             + self.objects.capacity() * std::mem::size_of::<Object>()
             + self.object_index.capacity() * 24
-            + (self.node_index.capacity() + self.edge_index.capacity()) * 5
+            + (self.node_index.capacity() + self.edge_index.capacity()) * 9
             + self.kinds.heap_bytes()
             + self.attrs.heap_bytes()
             + self.lists.heap_bytes()
