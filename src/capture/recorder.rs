@@ -34,6 +34,8 @@ pub struct RecordingReport {
     pub written: WriteCounts,
     /// Records that could not be decoded.
     pub decode_errors: u64,
+    /// Times the builder was asked about an object it had forgotten (0 unless a bug).
+    pub stale_refs: u64,
 }
 
 /// Records from a probe into a W3C sink.
@@ -103,6 +105,7 @@ impl<'w, W: Write> Recorder<'w, W> {
             builder: self.builder.stats,
             written: self.doc.counts(),
             decode_errors: self.decode_errors,
+            stale_refs: self.builder.stale_refs(),
         })
     }
 }

@@ -341,6 +341,12 @@ fn report(probe: &Probe, recording: &RecordingReport, elapsed: Duration) {
             drops.join(", ")
         }
     );
+    if recording.stale_refs > 0 {
+        eprintln!(
+            "provscope: {} record(s) named an object the builder had already forgotten",
+            recording.stale_refs
+        );
+    }
     if recording.decode_errors > 0 {
         eprintln!(
             "provscope: {} record(s) could not be decoded",

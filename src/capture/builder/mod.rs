@@ -12,6 +12,9 @@ mod paths;
 mod syscall;
 pub mod type_filter;
 
+#[cfg(test)]
+mod lifetime_tests;
+
 use crate::capture::ebpf::event::{Actor, Event};
 use element::{NodeClass, Section, Stamp, attr, attr_str, node_key, node_type, open_node};
 use hashbrown::HashMap;
@@ -54,7 +57,15 @@ struct Process {
 /// Events in, CamFlow elements out.
 pub struct Builder {
     host: Host,
-    objs: Vec<Obj>,
+    /// Objects that may still take part in relations, by number. Numbers are never
+    /// reused: a relation compressed against a number can never match another object.
+    objs: HashMap<u32, Obj>,
+    next_obj: u32,
+    /// Stands in for an object already forgotten (never expected: a record about a task
+    /// after its exit makes a new task).
+    gone: Obj,
+    /// Times `gone` stood in: reported, never silent.
+    stale: std::cell::Cell<u64>,
     next_node_id: u64,
     next_relation_id: u64,
     machine: ObjRef,
@@ -83,7 +94,19 @@ impl Builder {
     pub fn new(host: Host) -> Builder {
         let mut b = Builder {
             host,
-            objs: Vec::new(),
+            objs: HashMap::new(),
+            next_obj: 0,
+            gone: Obj {
+                kind: "unknown",
+                id: 0,
+                version: 0,
+                has_outgoing: false,
+                last_in: None,
+                attrs: Vec::new(),
+                label: None,
+                immutable: true,
+            },
+            stale: std::cell::Cell::new(0),
             next_node_id: 0,
             next_relation_id: 0,
             machine: ObjRef(0),
@@ -196,27 +219,55 @@ impl Builder {
             self.next_node_id += 1;
             self.next_node_id
         });
-        let r = ObjRef(u32::try_from(self.objs.len()).unwrap_or(u32::MAX));
-        self.objs.push(Obj {
-            kind,
-            id,
-            version: 0,
-            has_outgoing: false,
-            last_in: None,
-            attrs,
-            label,
-            immutable,
-        });
+        let r = ObjRef(self.next_obj);
+        self.next_obj = self.next_obj.saturating_add(1);
+        self.objs.insert(
+            r.0,
+            Obj {
+                kind,
+                id,
+                version: 0,
+                has_outgoing: false,
+                last_in: None,
+                attrs,
+                label,
+                immutable,
+            },
+        );
         self.emit_node(r);
         r
     }
 
     fn obj(&self, r: ObjRef) -> &Obj {
-        &self.objs[r.0 as usize]
+        self.objs.get(&r.0).unwrap_or_else(|| {
+            self.stale.set(self.stale.get() + 1);
+            &self.gone
+        })
     }
 
     fn obj_mut(&mut self, r: ObjRef) -> &mut Obj {
-        &mut self.objs[r.0 as usize]
+        if !self.objs.contains_key(&r.0) {
+            self.stale.set(self.stale.get() + 1);
+            return &mut self.gone;
+        }
+        self.objs.get_mut(&r.0).unwrap_or(&mut self.gone)
+    }
+
+    /// Times a forgotten object was asked for (a builder bug if ever more than 0).
+    pub fn stale_refs(&self) -> u64 {
+        self.stale.get()
+    }
+
+    /// Forgets an object no record can name again (an ended task or process, an
+    /// argument, a process image replaced by exec), so a capture that runs for weeks
+    /// holds only what lives.
+    fn forget(&mut self, r: ObjRef) {
+        self.objs.remove(&r.0);
+    }
+
+    /// Objects held now.
+    pub fn live_objects(&self) -> usize {
+        self.objs.len()
     }
 
     fn key(&self, r: ObjRef) -> String {
@@ -412,6 +463,7 @@ impl Builder {
             ];
             let arg = self.new_obj("argv", attrs, Some(format!("[argv] {text}")), true, None);
             self.relate(Section::WasDerivedFrom, "arg", arg, memory);
+            self.forget(arg);
         }
     }
 
@@ -485,7 +537,11 @@ impl Builder {
         self.args(memory, argv, argv_cut);
         self.relate(Section::Used, "memory_read", memory, task);
         match self.procs.get_mut(&actor.tgid) {
-            Some(p) => p.memory = memory,
+            Some(p) => {
+                // The old image is gone with exec: nothing can flow through it again.
+                let old = std::mem::replace(&mut p.memory, memory);
+                self.forget(old);
+            }
             None => {
                 self.procs.insert(actor.tgid, Process { memory, cwd: None });
             }
@@ -502,6 +558,7 @@ impl Builder {
             let ends = ("task", "task");
             self.emit_relation(Section::WasInformedBy, "terminate_task", (&old, &new), ends);
             debug_assert_eq!(t.tgid, actor.tgid);
+            self.forget(t.obj);
         }
         if process_ended && let Some(p) = self.procs.remove(&actor.tgid) {
             let old = self.key(p.memory);
@@ -515,6 +572,7 @@ impl Builder {
                 (&old, &new),
                 ends,
             );
+            self.forget(p.memory);
         }
     }
 
