@@ -44,16 +44,43 @@ pub struct EventKey {
 impl EventKey {
     /// The key of a relation.
     pub fn of(g: &ProvGraph, e: EdgeId) -> EventKey {
-        let num = |name| g.edge_attr(e, name).and_then(value::json_u64);
-        EventKey {
-            id: num("cf:id").unwrap_or(MISSING),
-            jiffies: num("cf:jiffies").unwrap_or(MISSING),
-            date: g
-                .edge_attr(e, "cf:date")
-                .and_then(|d| parse_date(&value::display(d)))
-                .unwrap_or(MISSING),
-            arrival: u32::try_from(e.index()).unwrap_or(u32::MAX),
+        KeyReader::new(g).key(g, e)
+    }
+}
+
+/// Reads event keys in one pass over each relation's attributes (names looked up once:
+/// computing a timeline is a pass over every relation).
+struct KeyReader {
+    names: [Option<crate::graph::intern::Sym>; 3],
+}
+
+impl KeyReader {
+    fn new(g: &ProvGraph) -> KeyReader {
+        let sym = |n| g.attrs.names.lookup(n);
+        KeyReader {
+            names: [sym("cf:id"), sym("cf:jiffies"), sym("cf:date")],
         }
+    }
+
+    fn key(&self, g: &ProvGraph, e: EdgeId) -> EventKey {
+        let mut k = EventKey {
+            id: MISSING,
+            jiffies: MISSING,
+            date: MISSING,
+            arrival: u32::try_from(e.index()).unwrap_or(u32::MAX),
+        };
+        for p in g.lists.iter(g.edge(e).attrs) {
+            let name = Some(g.attrs.name_sym(p));
+            let text = || g.attrs.value_json(p);
+            if name == self.names[0] {
+                k.id = value::json_u64(text()).unwrap_or(MISSING);
+            } else if name == self.names[1] {
+                k.jiffies = value::json_u64(text()).unwrap_or(MISSING);
+            } else if name == self.names[2] {
+                k.date = parse_date(text().trim_matches('"')).unwrap_or(MISSING);
+            }
+        }
+        k
     }
 }
 
@@ -223,12 +250,13 @@ impl Timeline {
     /// merged, which moves later ranks. Returns true when earlier ranks moved.
     pub fn extend(&mut self, g: &ProvGraph) -> bool {
         let mut fresh: Vec<(EventKey, EdgeId)> = Vec::new();
+        let reader = KeyReader::new(g);
         for i in self.edges_seen..g.edge_count() {
             let e = EdgeId::new(i);
             if g.edge(e).derived {
                 self.derived.push(e);
             } else {
-                fresh.push((EventKey::of(g, e), e));
+                fresh.push((reader.key(g, e), e));
             }
         }
         self.edges_seen = g.edge_count();
