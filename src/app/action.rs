@@ -71,6 +71,32 @@ pub enum Action {
     ShowFilters,
     /// Save the capture policy as camflow.ini.
     SavePolicy,
+    /// Move the time cursor back one event (the panes show the graph as of then).
+    StepBack,
+    /// Move the time cursor forward one event.
+    StepForward,
+    /// Play the trace forward from the time cursor, or pause.
+    TogglePlay,
+    /// Play faster (1, 10, 100, 1000 events per second).
+    PlayFaster,
+    /// Play slower.
+    PlaySlower,
+    /// Ask where to move the time cursor: an event number, a percentage or a time.
+    JumpTo,
+    /// Move the time cursor to the end (now), following new events when live.
+    JumpToEnd,
+    /// Show or hide the timeline strip.
+    ShowTimeline,
+    /// Mark the selection as the start of a path query.
+    MarkPathStart,
+    /// Find the information-flow paths from the marked element to a target.
+    FindPath,
+    /// Accept what was typed at the prompt.
+    ConfirmPrompt,
+    /// Close the prompt.
+    CancelPrompt,
+    /// Delete the last character typed at the prompt.
+    PromptDelete,
 }
 
 impl Action {
@@ -108,6 +134,19 @@ impl Action {
             Action::TogglePause => "pause / resume the live view (reading goes on)",
             Action::ShowFilters => "capture filters: toggle with Enter, rates before and after",
             Action::SavePolicy => "save the capture policy (camflow.ini) in the filter panel",
+            Action::StepBack => "time: one event back (panes show the graph as of then)",
+            Action::StepForward => "time: one event forward",
+            Action::TogglePlay => "time: play / pause",
+            Action::PlayFaster => "time: play faster (1, 10, 100, 1000 events/s)",
+            Action::PlaySlower => "time: play slower",
+            Action::JumpTo => "time: jump to an event number, 50%, 08:00:25 or a date",
+            Action::JumpToEnd => "time: to the end (now; follows a live source)",
+            Action::ShowTimeline => "time: show / hide the timeline strip",
+            Action::MarkPathStart => "path: mark the selection as the start",
+            Action::FindPath => "path: flow paths from the mark to a target",
+            Action::ConfirmPrompt => "accept",
+            Action::CancelPrompt => "close the prompt",
+            Action::PromptDelete => "delete a character",
         }
     }
 }
@@ -119,15 +158,17 @@ pub enum Msg {
     Action(Action),
     /// A character typed into the search line.
     SearchInput(char),
+    /// A character typed at the prompt.
+    PromptInput(char),
     /// News from the loader thread.
     Load(LoadEvent),
     /// The terminal changed size.
     Resize,
     /// News from a live source's feed.
     Feed(crate::capture::transport::feed::FeedEvent),
-    /// Time passes (live sessions only): rates, catching up, refreshing counts.
+    /// Time passes (live sessions and playback): rates, catching up, refreshing counts,
+    /// playing forward.
     Tick,
-    /// The search worker's answer to query number `generation`.
     /// An export was written (the paths) or failed (why).
     Exported(Result<Vec<String>, String>),
     /// A lineage walk finished (or was interrupted).
@@ -137,6 +178,15 @@ pub enum Msg {
         /// Its result.
         lineage: crate::graph::lineage::Lineage,
     },
+    /// A path query finished (interrupted queries do not answer).
+    PathDone {
+        /// Number of the query.
+        generation: u64,
+        /// The shortest paths, each a list of relations in flow order (empty: no
+        /// flow), or why there was nothing to look for.
+        paths: Result<Vec<Vec<crate::graph::store::EdgeId>>, String>,
+    },
+    /// The search worker's answer to query number `generation`.
     SearchDone {
         /// Which query this answers.
         generation: u64,

@@ -9,6 +9,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 
+/// A timeline and a cursor on it, owned, for a walk on another thread.
+pub type Horizon = (Arc<crate::graph::timeline::Timeline>, usize);
+
+fn as_of(h: &Option<Horizon>) -> Option<crate::graph::timeline::AsOf<'_>> {
+    h.as_ref()
+        .map(|(timeline, cursor)| crate::graph::timeline::AsOf {
+            timeline,
+            cursor: *cursor,
+        })
+}
+
 /// Work requested by `update`.
 #[derive(Clone)]
 pub enum Effect {
@@ -22,6 +33,24 @@ pub enum Effect {
         roots: Vec<crate::graph::store::NodeId>,
         /// Which way.
         way: crate::graph::lineage::Way,
+        /// Limits.
+        budget: crate::graph::lineage::Budget,
+        /// The time cursor, when the walk sees the graph as of a point in its timeline.
+        as_of: Option<Horizon>,
+    },
+    /// Find the flow paths from `from` to `to`; answer with `Msg::PathDone`. Runs on
+    /// the walk worker, interrupted like a walk.
+    Path {
+        /// Number of this query (shared with walks).
+        generation: u64,
+        /// The graph.
+        graph: Arc<crate::graph::ProvGraph>,
+        /// Where information starts.
+        from: Vec<crate::graph::store::NodeId>,
+        /// Where it should arrive.
+        to: crate::app::path_view::PathTarget,
+        /// The time cursor, if not at the end.
+        as_of: Option<Horizon>,
         /// Limits.
         budget: crate::graph::lineage::Budget,
     },
@@ -57,6 +86,7 @@ impl std::fmt::Debug for Effect {
                 generation, way, ..
             } => write!(f, "Lineage({generation}, {way:?})"),
             Effect::CancelWalk { generation } => write!(f, "CancelWalk({generation})"),
+            Effect::Path { generation, .. } => write!(f, "Path({generation})"),
             Effect::Export { files } => write!(f, "Export({} files)", files.len()),
         }
     }
@@ -88,14 +118,42 @@ pub fn run_now(state: &mut AppState, effects: Vec<Effect>) {
                 roots,
                 way,
                 budget,
+                as_of: horizon,
             } => {
-                let lineage =
-                    crate::graph::lineage::lineage(&graph, &roots, way, budget, &|| false);
+                let lineage = crate::graph::lineage::lineage_as_of(
+                    &graph,
+                    &roots,
+                    way,
+                    budget,
+                    as_of(&horizon),
+                    &|| false,
+                );
                 let more = state.update(Msg::LineageDone {
                     generation,
                     lineage,
                 });
                 run_now(state, more);
+            }
+            Effect::Path {
+                generation,
+                graph,
+                from,
+                to,
+                as_of: horizon,
+                budget,
+            } => {
+                let found = crate::app::path_view::find_paths(
+                    &graph,
+                    &from,
+                    &to,
+                    as_of(&horizon),
+                    budget,
+                    &|| false,
+                );
+                if let Some(paths) = found {
+                    let more = state.update(Msg::PathDone { generation, paths });
+                    run_now(state, more);
+                }
             }
             Effect::CancelWalk { .. } => {}
             Effect::Export { files } => {
@@ -233,24 +291,7 @@ impl WalkWorker {
                 while let Ok(newer) = rx.try_recv() {
                     job = newer;
                 }
-                let Effect::Lineage {
-                    generation,
-                    graph,
-                    roots,
-                    way,
-                    budget,
-                } = job
-                else {
-                    continue;
-                };
-                let stop = || seen.load(Ordering::Relaxed) != generation;
-                let lineage = crate::graph::lineage::lineage(&graph, &roots, way, budget, &stop);
-                if !stop()
-                    && !reply(Msg::LineageDone {
-                        generation,
-                        lineage,
-                    })
-                {
+                if !run_walk(job, &seen, &reply) {
                     return;
                 }
             }
@@ -261,7 +302,7 @@ impl WalkWorker {
     /// Hands a walk to the worker (interrupting an older one), or interrupts.
     pub fn execute(&self, effect: Effect) {
         match &effect {
-            Effect::Lineage { generation, .. } => {
+            Effect::Lineage { generation, .. } | Effect::Path { generation, .. } => {
                 self.latest.store(*generation, Ordering::Relaxed);
                 let _ = self.jobs.send(effect);
             }
@@ -270,6 +311,58 @@ impl WalkWorker {
             }
             Effect::Search { .. } | Effect::Export { .. } => {}
         }
+    }
+}
+
+/// Runs one walk or path query on the worker; false when the UI is gone.
+fn run_walk(job: Effect, latest: &AtomicU64, reply: &dyn Fn(Msg) -> bool) -> bool {
+    match job {
+        Effect::Lineage {
+            generation,
+            graph,
+            roots,
+            way,
+            budget,
+            as_of: horizon,
+        } => {
+            let stop = || latest.load(Ordering::Relaxed) != generation;
+            let lineage = crate::graph::lineage::lineage_as_of(
+                &graph,
+                &roots,
+                way,
+                budget,
+                as_of(&horizon),
+                &stop,
+            );
+            stop()
+                || reply(Msg::LineageDone {
+                    generation,
+                    lineage,
+                })
+        }
+        Effect::Path {
+            generation,
+            graph,
+            from,
+            to,
+            as_of: horizon,
+            budget,
+        } => {
+            let stop = || latest.load(Ordering::Relaxed) != generation;
+            let found = crate::app::path_view::find_paths(
+                &graph,
+                &from,
+                &to,
+                as_of(&horizon),
+                budget,
+                &stop,
+            );
+            match found {
+                Some(paths) if !stop() => reply(Msg::PathDone { generation, paths }),
+                _ => true,
+            }
+        }
+        Effect::Search { .. } | Effect::Export { .. } | Effect::CancelWalk { .. } => true,
     }
 }
 
@@ -297,7 +390,9 @@ impl Workers {
     pub fn execute(&self, effect: Effect) {
         match effect {
             Effect::Search { .. } => self.search.execute(effect),
-            Effect::Lineage { .. } | Effect::CancelWalk { .. } => self.walks.execute(effect),
+            Effect::Lineage { .. } | Effect::Path { .. } | Effect::CancelWalk { .. } => {
+                self.walks.execute(effect);
+            }
             // Small files: written here, in the effects layer, and answered at once.
             Effect::Export { files } => {
                 (self.reply)(Msg::Exported(write_export(&files)));

@@ -16,6 +16,8 @@ pub enum Mode {
     Normal,
     /// Typing a search query.
     Search,
+    /// Typing at a prompt (jump to a time, a path target).
+    Prompt,
 }
 
 /// A key with its modifiers, normalised (Shift is part of the character for letters).
@@ -106,6 +108,7 @@ impl Keymap {
             let mode = match mode_name.as_str() {
                 "normal" => Mode::Normal,
                 "search" => Mode::Search,
+                "prompt" => Mode::Prompt,
                 _ => return Err(KeymapError::Mode(mode_name)),
             };
             for (key, action) in keys {

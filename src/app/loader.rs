@@ -41,6 +41,8 @@ pub struct Loaded {
     pub summary: Summary,
     /// The search index.
     pub index: SearchIndex,
+    /// The order of events, for replay.
+    pub timeline: crate::graph::timeline::Timeline,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -50,12 +52,13 @@ impl std::fmt::Debug for Loaded {
 }
 
 impl Loaded {
-    /// Derives catalog, summary and search index from a loaded graph.
+    /// Derives catalog, summary, search index and timeline from a loaded graph.
     pub fn new(graph: ProvGraph, report: LoadReport) -> Loaded {
         Loaded {
             catalog: graph.catalog(),
             summary: summarize(&graph),
             index: SearchIndex::build(&graph),
+            timeline: crate::graph::timeline::Timeline::build(&graph),
             graph,
             report,
         }

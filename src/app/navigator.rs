@@ -34,12 +34,19 @@ pub struct Expansion {
     pub open_objects: HashSet<ObjectId>,
 }
 
-/// Builds the rows for a catalog and an expansion state.
-pub fn build_rows(g: &ProvGraph, catalog: &[TypeGroup], ex: &Expansion) -> Vec<NavRow> {
+/// Builds the rows for a catalog and an expansion state. Only versions `visible` says
+/// exist are listed, and type groups with no objects are left out (the catalog as of a
+/// time cursor keeps every group, some empty, so that group indices stay put).
+pub fn build_rows(
+    g: &ProvGraph,
+    catalog: &[TypeGroup],
+    ex: &Expansion,
+    visible: &dyn Fn(NodeId) -> bool,
+) -> Vec<NavRow> {
     let mut rows = Vec::new();
     for class in CLASSES {
         let groups: Vec<usize> = (0..catalog.len())
-            .filter(|&i| catalog[i].class == class)
+            .filter(|&i| catalog[i].class == class && !catalog[i].objects.is_empty())
             .collect();
         if groups.is_empty() {
             continue;
@@ -56,7 +63,8 @@ pub fn build_rows(g: &ProvGraph, catalog: &[TypeGroup], ex: &Expansion) -> Vec<N
             for &o in &catalog[gi].objects {
                 rows.push(NavRow::Object(gi, o));
                 if ex.open_objects.contains(&o) {
-                    rows.extend(g.object(o).versions.iter().map(|&v| NavRow::Version(v)));
+                    let versions = g.object(o).versions.iter().copied();
+                    rows.extend(versions.filter(|&v| visible(v)).map(NavRow::Version));
                 }
             }
         }
@@ -82,8 +90,24 @@ pub fn group_of(catalog: &[TypeGroup], o: ObjectId) -> Option<usize> {
 
 /// The vertex a row selects: an object's newest version, or the version itself.
 pub fn row_node(g: &ProvGraph, row: NavRow) -> Option<NodeId> {
+    row_node_visible(g, row, &|_| true)
+}
+
+/// The vertex a row selects when only some versions exist yet: an object's newest
+/// visible version, or the version itself.
+pub fn row_node_visible(
+    g: &ProvGraph,
+    row: NavRow,
+    visible: &dyn Fn(NodeId) -> bool,
+) -> Option<NodeId> {
     match row {
-        NavRow::Object(_, o) => g.object(o).versions.last().copied(),
+        NavRow::Object(_, o) => g
+            .object(o)
+            .versions
+            .iter()
+            .rev()
+            .copied()
+            .find(|&v| visible(v)),
         NavRow::Version(n) => Some(n),
         NavRow::Class(_) | NavRow::Group(_) => None,
     }

@@ -48,10 +48,20 @@ impl LinkRow {
 
 /// Relations of `n`, grouped by family (display order), incoming before outgoing.
 pub fn relation_rows(g: &ProvGraph, n: NodeId) -> Vec<LinkRow> {
+    relation_rows_visible(g, n, &|_| true)
+}
+
+/// Relations of `n` that `visible` says have happened (the time cursor's view).
+pub fn relation_rows_visible(
+    g: &ProvGraph,
+    n: NodeId,
+    visible: &dyn Fn(EdgeId) -> bool,
+) -> Vec<LinkRow> {
     let mut rows = Vec::new();
     for family in Family::ALL {
         for dir in [Direction::Incoming, Direction::Outgoing] {
-            let links = g.neighbours(n, dir, family);
+            let mut links = g.neighbours(n, dir, family);
+            links.retain(|&(e, _)| visible(e));
             if links.is_empty() {
                 continue;
             }

@@ -31,7 +31,7 @@ pub enum AppEvent {
     Worker(Msg),
     /// News from a live source.
     Feed(FeedEvent),
-    /// A quarter second passed (live sessions).
+    /// A quarter second passed (live sessions, playback).
     Tick,
 }
 
@@ -70,6 +70,13 @@ pub fn key_to_msg(keymap: &Keymap, mode: Mode, key: &KeyEvent) -> Option<Msg> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(Msg::SearchInput(c))
+        }
+        (Mode::Prompt, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Msg::PromptInput(c))
         }
         _ => None,
     }
@@ -116,8 +123,9 @@ pub fn run_loop<B: Backend>(
         if state.should_quit {
             return Ok(());
         }
-        // Live sessions tick on time however busy the channel is; others just wait.
-        let first = if state.live.is_some() {
+        // Live sessions and playback tick on time however busy the channel is; others
+        // just wait.
+        let first = if state.live.is_some() || state.time.playing {
             let now = Instant::now();
             if now >= next_tick {
                 next_tick = now + tick;

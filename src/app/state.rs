@@ -44,6 +44,8 @@ pub enum Screen {
     Lineage,
     /// Capture filters and their effect.
     Filters,
+    /// Information-flow paths from a marked element to a target.
+    Path,
 }
 
 /// Where loading stands.
@@ -159,6 +161,14 @@ pub struct AppState {
     pub should_quit: bool,
     /// The live session, when the source is live.
     pub live: Option<crate::app::live::LiveView>,
+    /// The time cursor over the trace's events.
+    pub time: crate::app::time_travel::TimeTravel,
+    /// The prompt on the hints line, when one is open (`Mode::Prompt`).
+    pub prompt: Option<crate::app::prompt::Prompt>,
+    /// The start of a path query, once marked.
+    pub path_mark: Option<NodeId>,
+    /// The path screen (a query requested, running or done).
+    pub path: Option<crate::app::path_view::PathView>,
 }
 
 impl AppState {
@@ -202,6 +212,10 @@ impl AppState {
             dirty: true,
             should_quit: false,
             live: None,
+            time: crate::app::time_travel::TimeTravel::default(),
+            prompt: None,
+            path_mark: None,
+            path: None,
         }
     }
 }

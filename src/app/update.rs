@@ -19,7 +19,12 @@ impl AppState {
             Msg::Load(event) => self.on_load(event),
             Msg::Resize => {}
             Msg::Feed(event) => self.on_feed(event),
-            Msg::Tick => self.on_tick(),
+            Msg::Tick => {
+                self.on_tick();
+                return self.play_tick();
+            }
+            Msg::PromptInput(c) => self.prompt_input(c),
+            Msg::PathDone { generation, paths } => self.path_done(generation, paths),
             Msg::SearchInput(c) => {
                 self.search.query.push(c);
                 return self.run_search();
@@ -61,6 +66,7 @@ impl AppState {
         self.catalog = loaded.catalog;
         self.summary = loaded.summary;
         self.search.index = std::sync::Arc::new(loaded.index);
+        self.time.timeline = std::sync::Arc::new(loaded.timeline);
         // Small traces open with every type group expanded; big ones start folded.
         let objects: usize = self.catalog.iter().map(|t| t.objects.len()).sum();
         if objects <= 60 {
@@ -115,12 +121,32 @@ impl AppState {
                 return self.open_lineage(crate::graph::lineage::Way::Forward);
             }
             Action::Export => return self.export(),
+            Action::StepBack
+            | Action::StepForward
+            | Action::TogglePlay
+            | Action::PlayFaster
+            | Action::PlaySlower
+            | Action::JumpTo
+            | Action::JumpToEnd
+            | Action::ShowTimeline => return self.on_time_action(action),
+            Action::MarkPathStart => self.mark_path_start(),
+            Action::FindPath => self.ask_path_target(),
+            Action::ConfirmPrompt => return self.confirm_prompt(),
+            Action::CancelPrompt => {
+                self.prompt = None;
+                self.mode = Mode::Normal;
+            }
+            Action::PromptDelete => {
+                if let Some(p) = &mut self.prompt {
+                    p.text.pop();
+                }
+            }
             Action::Escape => {
                 let cancel = self.cancel_walk();
                 self.escape();
                 return cancel;
             }
-            Action::GoBack if self.screen == Screen::Lineage => {
+            Action::GoBack if matches!(self.screen, Screen::Lineage | Screen::Path) => {
                 let cancel = self.cancel_walk();
                 self.screen = Screen::Main;
                 return cancel;
@@ -219,6 +245,11 @@ impl AppState {
                 }
             }
             (Screen::Filters, _) => self.move_filter_cursor(delta),
+            (Screen::Path, _) => {
+                if let Some(v) = &mut self.path {
+                    v.cursor.move_by(delta, v.rows.len(), vp.screen);
+                }
+            }
             (Screen::Help | Screen::Stats, _) => {
                 self.page_scroll = self
                     .page_scroll
@@ -258,6 +289,13 @@ impl AppState {
                     self.screen = Screen::Main;
                     self.focus = Focus::Navigator;
                     self.go_to(latest, true);
+                }
+            }
+            (Screen::Path, _) => {
+                if let Some(to) = self.path_cursor_node() {
+                    self.screen = Screen::Main;
+                    self.focus = Focus::Navigator;
+                    self.go_to(to, true);
                 }
             }
             (Screen::Lineage, _) => {
@@ -368,7 +406,10 @@ impl AppState {
     }
 
     pub(crate) fn rebuild_nav(&mut self) {
-        self.nav_rows = navigator::build_rows(&self.graph, &self.catalog, &self.expansion);
+        let time = &self.time;
+        self.nav_rows = navigator::build_rows(&self.graph, &self.catalog, &self.expansion, &|n| {
+            time.node_visible(n)
+        });
         self.nav.clamp(self.nav_rows.len(), self.viewport.navigator);
     }
 
@@ -382,20 +423,17 @@ impl AppState {
 
     /// The navigator cursor moved: select what it points at.
     pub(crate) fn sync_selection_from_nav(&mut self) {
-        let node = self
-            .nav_rows
-            .get(self.nav.cursor)
-            .and_then(|&r| navigator::row_node(&self.graph, r));
+        let node = self.nav_rows.get(self.nav.cursor).and_then(|&r| {
+            navigator::row_node_visible(&self.graph, r, &|n| self.time.node_visible(n))
+        });
         if node != self.selected {
             self.set_selection(node);
         }
     }
 
-    fn set_selection(&mut self, node: Option<NodeId>) {
+    pub(crate) fn set_selection(&mut self, node: Option<NodeId>) {
         self.selected = node;
-        self.relation_rows = node
-            .map(|n| relations::relation_rows(&self.graph, n))
-            .unwrap_or_default();
+        self.relation_rows = node.map(|n| self.visible_relations(n)).unwrap_or_default();
         self.relations = Default::default();
         self.detail_scroll = 0;
     }
@@ -418,7 +456,7 @@ impl AppState {
         let class = self.catalog[gi].class;
         self.expansion.collapsed_classes.remove(&class);
         self.expansion.open_groups.insert(gi);
-        let latest = self.graph.object(o).versions.last() == Some(&n);
+        let latest = self.latest_visible(o) == Some(n);
         let target = if latest {
             NavRow::Object(gi, o)
         } else {
@@ -464,7 +502,13 @@ impl AppState {
         let Some(o) = self.search.current_match() else {
             return;
         };
-        if let Some(&latest) = self.graph.object(o).versions.last() {
+        if !self.time.object_visible(o) {
+            self.message = Some(String::from(
+                "that match appears later in the timeline (e: to the end)",
+            ));
+            return;
+        }
+        if let Some(latest) = self.latest_visible(o) {
             self.screen = Screen::Main;
             self.focus = Focus::Navigator;
             self.set_selection(Some(latest));

@@ -1,6 +1,6 @@
 //! F6: what to export and in which formats. The bytes are made here (pure); writing
-//! them is an effect. The lineage shown is exported whole; otherwise the selection with
-//! its relations and their other ends.
+//! them is an effect. The lineage or paths shown are exported whole; otherwise the
+//! selection with its relations (as of the time cursor) and their other ends.
 
 use crate::app::effect::Effect;
 use crate::app::state::{AppState, Screen};
@@ -13,7 +13,12 @@ impl AppState {
     /// The export of what is on screen, as an effect.
     pub(crate) fn export(&mut self) -> Vec<Effect> {
         let g = self.graph.clone();
+        let path = self.path.as_ref().filter(|v| !v.paths().is_empty());
         let (what, nodes, edges): (&str, Vec<NodeId>, Vec<EdgeId>) = match &self.lineage {
+            _ if self.screen == Screen::Path && path.is_some() => {
+                let (nodes, edges) = path.map(|v| v.elements(&g)).unwrap_or_default();
+                ("path", nodes, edges)
+            }
             Some(v) if self.screen == Screen::Lineage && v.result.is_some() => {
                 let l = v
                     .result
@@ -34,7 +39,11 @@ impl AppState {
                 let mut nodes = vec![sel];
                 let mut edges = Vec::new();
                 for dir in [Direction::Incoming, Direction::Outgoing] {
-                    for (e, other) in g.edges_of(sel, dir) {
+                    // As of the time cursor: what the relations pane shows.
+                    for (e, other) in g
+                        .edges_of(sel, dir)
+                        .filter(|&(e, _)| self.time.edge_visible(e))
+                    {
                         edges.push(e);
                         nodes.push(other);
                     }

@@ -1,6 +1,6 @@
 //! The lineage screen's part of `update`: asking for a walk, taking its answer,
 //! interrupting it (Esc), folding version chains. Walks run on the walk worker; the UI
-//! thread only ever rebuilds rows.
+//! thread only ever rebuilds rows. Walks see the graph as of the time cursor.
 
 use crate::app::effect::Effect;
 use crate::app::lineage_view::{LineageView, UI_BUDGET};
@@ -25,8 +25,48 @@ impl AppState {
             roots: vec![root],
             way,
             budget: UI_BUDGET,
+            as_of: self.time.horizon(),
         });
         effects
+    }
+
+    /// The time cursor moved: the lineage shown is walked again as of then (the old
+    /// rows stay until the answer comes).
+    pub(crate) fn rewalk_lineage(&mut self) -> Vec<Effect> {
+        let Some((way, root)) = self.lineage.as_ref().map(|v| (v.way, v.root)) else {
+            return Vec::new();
+        };
+        if !self.time.node_visible(root) {
+            self.message = Some(String::from(
+                "the lineage's start does not exist yet at this point in time",
+            ));
+            if let Some(v) = self.lineage.as_mut() {
+                v.result = Some(Lineage {
+                    roots: vec![root],
+                    way,
+                    nodes: Vec::new(),
+                    edges: Vec::new(),
+                    cut: None,
+                    truncated_at: Vec::new(),
+                });
+                v.rows.clear();
+                v.cursor = Default::default();
+            }
+            return Vec::new();
+        }
+        self.walk_generation += 1;
+        let generation = self.walk_generation;
+        if let Some(v) = self.lineage.as_mut() {
+            v.generation = generation;
+        }
+        vec![Effect::Lineage {
+            generation,
+            graph: self.graph.clone(),
+            roots: vec![root],
+            way,
+            budget: UI_BUDGET,
+            as_of: self.time.horizon(),
+        }]
     }
 
     /// Takes a walk's answer, if it is the newest one asked for.
@@ -39,15 +79,22 @@ impl AppState {
         }
     }
 
-    /// Interrupts a walk still running (its screen is being left).
+    /// Interrupts a walk or path query still running (its screen is being left).
     pub(crate) fn cancel_walk(&mut self) -> Vec<Effect> {
-        let running = self.lineage.as_ref().is_some_and(|v| v.result.is_none());
-        if !running {
+        let walking = self.lineage.as_ref().is_some_and(|v| v.result.is_none());
+        let finding = self.path.as_ref().is_some_and(|v| v.result.is_none());
+        if !walking && !finding {
             return Vec::new();
         }
         self.walk_generation += 1;
-        self.lineage = None;
-        self.message = Some(String::from("lineage walk interrupted"));
+        if walking {
+            self.lineage = None;
+            self.message = Some(String::from("lineage walk interrupted"));
+        }
+        if finding {
+            self.path = None;
+            self.message = Some(String::from("path query interrupted"));
+        }
         vec![Effect::CancelWalk {
             generation: self.walk_generation,
         }]

@@ -170,12 +170,13 @@ impl AppState {
         }
         match self.selected {
             Some(n) => {
-                self.relation_rows = crate::app::relations::relation_rows(&self.graph, n);
+                self.relation_rows = self.visible_relations(n);
                 self.relations
                     .clamp(self.relation_rows.len(), self.viewport.relations.max(1));
             }
             None => self.sync_selection_from_nav(),
         }
+        self.after_growth();
         self.dirty = true;
     }
 }

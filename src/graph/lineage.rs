@@ -3,9 +3,11 @@
 //! object's earlier versions are its past, reached through `version_entity` /
 //! `version_activity`). Walks have budgets (depth, vertices) and a stop check, and say
 //! where a budget cut them short. Edges provscope derived itself (user/group agents) are
-//! not information flow and are not followed.
+//! not information flow and are not followed. A walk given an [`AsOf`] sees only the
+//! relations that happened by that point of the trace's timeline.
 
 use crate::graph::store::{EdgeId, NodeId, ProvGraph};
+use crate::graph::timeline::AsOf;
 use hashbrown::{HashMap, HashSet};
 use petgraph::Direction;
 use std::collections::VecDeque;
@@ -80,9 +82,14 @@ impl Lineage {
     }
 }
 
-fn flows(g: &ProvGraph, n: NodeId, way: Way) -> impl Iterator<Item = (EdgeId, NodeId)> + '_ {
+fn flows<'a>(
+    g: &'a ProvGraph,
+    n: NodeId,
+    way: Way,
+    as_of: Option<AsOf<'a>>,
+) -> impl Iterator<Item = (EdgeId, NodeId)> + 'a {
     g.edges_of(n, way.petgraph())
-        .filter(move |&(e, _)| !g.edge(e).derived)
+        .filter(move |&(e, _)| !g.edge(e).derived && as_of.is_none_or(|a| a.edge_visible(e)))
 }
 
 /// Walks from `roots` breadth first. `stop` is polled every few hundred vertices; when it
@@ -92,6 +99,19 @@ pub fn lineage(
     roots: &[NodeId],
     way: Way,
     budget: Budget,
+    stop: &dyn Fn() -> bool,
+) -> Lineage {
+    lineage_as_of(g, roots, way, budget, None, stop)
+}
+
+/// [`lineage`] over the graph as it was at a point of its timeline: later relations are
+/// not walked.
+pub fn lineage_as_of(
+    g: &ProvGraph,
+    roots: &[NodeId],
+    way: Way,
+    budget: Budget,
+    as_of: Option<AsOf<'_>>,
     stop: &dyn Fn() -> bool,
 ) -> Lineage {
     let mut depth: HashMap<NodeId, usize> = HashMap::new();
@@ -119,14 +139,14 @@ pub fn lineage(
         polled += 1;
         let d = depth[&n];
         if budget.max_depth.is_some_and(|max| d >= max) {
-            if flows(g, n, way).next().is_some() {
+            if flows(g, n, way, as_of).next().is_some() {
                 cut.get_or_insert(Cut::Depth);
                 truncated_at.push(n);
             }
             continue;
         }
         let mut full = false;
-        for (e, other) in flows(g, n, way) {
+        for (e, other) in flows(g, n, way, as_of) {
             if depth.contains_key(&other) {
                 // A relation between two vertices already reached is part of the picture.
                 edges.push(e);
@@ -173,6 +193,19 @@ pub fn flow_paths(
     budget: Budget,
     stop: &dyn Fn() -> bool,
 ) -> Vec<Vec<EdgeId>> {
+    flow_paths_as_of(g, from, to, max_paths, budget, None, stop)
+}
+
+/// [`flow_paths`] over the graph as it was at a point of its timeline.
+pub fn flow_paths_as_of(
+    g: &ProvGraph,
+    from: &[NodeId],
+    to: &[NodeId],
+    max_paths: usize,
+    budget: Budget,
+    as_of: Option<AsOf<'_>>,
+    stop: &dyn Fn() -> bool,
+) -> Vec<Vec<EdgeId>> {
     let targets: HashSet<NodeId> = to.iter().copied().collect();
     // Breadth first along the edges; every shortest predecessor edge kept, so all
     // shortest paths can be rebuilt.
@@ -198,7 +231,7 @@ pub fn flow_paths(
         if budget.max_nodes.is_some_and(|m| dist.len() >= m) {
             break;
         }
-        for (e, other) in flows(g, n, Way::Forward) {
+        for (e, other) in flows(g, n, Way::Forward, as_of) {
             match dist.get(&other) {
                 None => {
                     dist.insert(other, d + 1);

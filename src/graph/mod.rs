@@ -20,6 +20,7 @@ pub mod query;
 pub mod selector;
 pub mod stats;
 pub mod store;
+pub mod timeline;
 pub mod value;
 
 pub use family::Family;

@@ -52,8 +52,14 @@ pub struct DetailText {
     pub attrs: usize,
 }
 
-/// The lines describing one vertex.
-pub fn lines_for(g: &ProvGraph, n: NodeId, theme: &Theme) -> DetailText {
+/// The lines describing one vertex; `visible` says which of its versions exist (all of
+/// them, unless the time cursor is back).
+pub fn lines_for(
+    g: &ProvGraph,
+    n: NodeId,
+    theme: &Theme,
+    visible: &dyn Fn(NodeId) -> bool,
+) -> DetailText {
     let node = g.node(n);
     let kind = sanitize(g.node_kind(n));
     let mut lines = vec![Line::from(vec![
@@ -84,7 +90,12 @@ pub fn lines_for(g: &ProvGraph, n: NodeId, theme: &Theme) -> DetailText {
             Span::raw(capped(&value::display(v))),
         ]));
     }
-    let versions = g.versions(n);
+    let versions: Vec<NodeId> = g
+        .versions(n)
+        .iter()
+        .copied()
+        .filter(|&v| visible(v))
+        .collect();
     if versions.len() > 1 {
         let at = versions.iter().position(|&v| v == n).unwrap_or(0);
         let from = at.saturating_sub(VERSIONS_SHOWN / 2);
@@ -250,7 +261,10 @@ fn position_note(
 /// stop scrolling at the end.
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) -> usize {
     let (text, indent) = match state.selected {
-        Some(n) => (lines_for(&state.graph, n, theme), WRAP_INDENT),
+        Some(n) => (
+            lines_for(&state.graph, n, theme, &|v| state.time.node_visible(v)),
+            WRAP_INDENT,
+        ),
         None => (
             DetailText {
                 lines: vec![Line::styled(

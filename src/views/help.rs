@@ -11,7 +11,11 @@ use ratatui::text::{Line, Span};
 /// The help lines.
 pub fn lines(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for (title, mode) in [("Keys", Mode::Normal), ("While searching", Mode::Search)] {
+    for (title, mode) in [
+        ("Keys", Mode::Normal),
+        ("While searching", Mode::Search),
+        ("At a prompt (jump, path target)", Mode::Prompt),
+    ] {
         out.push(Line::styled(title.to_string(), theme.header));
         for (keys, action) in state.keymap.bindings(mode) {
             out.push(Line::from(vec![

@@ -31,6 +31,22 @@ pub fn split(area: Rect) -> Areas {
     }
 }
 
+/// Takes `rows` rows off the bottom of `body` (for the timeline strip), leaving the body
+/// at least 3 rows.
+pub fn strip_above(body: Rect, rows: u16) -> (Rect, Rect) {
+    let rows = rows.min(body.height.saturating_sub(3));
+    let top = Rect {
+        height: body.height - rows,
+        ..body
+    };
+    let strip = Rect {
+        y: body.y + top.height,
+        height: rows,
+        ..body
+    };
+    (top, strip)
+}
+
 /// The main screen's panes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MainPanes {

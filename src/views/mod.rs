@@ -9,11 +9,13 @@ pub mod lineage;
 pub mod lists;
 pub mod loading;
 pub mod navigator;
+pub mod path;
 pub mod process_tree;
 pub mod relations;
 pub mod stats;
 pub mod status_bar;
 pub mod theme;
+pub mod timeline;
 
 use crate::app::state::{AppState, LoadStatus, Screen, Viewport};
 use ratatui::Frame;
@@ -21,11 +23,16 @@ pub use theme::Theme;
 
 /// Draws a whole frame; returns the visible rows of each list.
 pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) -> Viewport {
-    let areas = layout::split(frame.area());
+    let mut areas = layout::split(frame.area());
     status_bar::render(frame, areas.status, areas.hints, state, theme);
     if state.load != LoadStatus::Done {
         loading::render(frame, areas.body, state, theme);
         return Viewport::default();
+    }
+    if state.time.strip_visible() {
+        let (body, strip) = layout::strip_above(areas.body, timeline::HEIGHT);
+        timeline::render(frame, strip, state, theme);
+        areas.body = body;
     }
     match state.screen {
         Screen::Main => {
@@ -59,6 +66,10 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) -> Viewport {
         }
         Screen::Filters => {
             filters::render(frame, areas.body, state, theme);
+            screen_viewport(areas.body)
+        }
+        Screen::Path => {
+            path::render(frame, areas.body, state, theme);
             screen_viewport(areas.body)
         }
         Screen::Help => {

@@ -61,10 +61,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             NavRow::Object(_, o) => {
                 let versions = &g.object(o).versions;
                 let first = versions[0];
+                // As of the time cursor, later versions do not exist yet.
+                let count = versions
+                    .iter()
+                    .filter(|&&v| state.time.node_visible(v))
+                    .count();
                 let mark = match g.node(first).origin {
                     Origin::Referenced => "?",
                     Origin::Derived => "*",
-                    Origin::Defined if versions.len() > 1 => {
+                    Origin::Defined if count > 1 => {
                         if ex.open_objects.contains(&o) {
                             "▾"
                         } else {
@@ -77,8 +82,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     "   {mark} {}",
                     sanitize(&g.object_label(o))
                 ))];
-                if versions.len() > 1 {
-                    spans.push(Span::styled(format!(" ×{}", versions.len()), theme.dim));
+                if count > 1 {
+                    spans.push(Span::styled(format!(" ×{count}"), theme.dim));
                 }
                 spans
             }

@@ -41,6 +41,13 @@ fn hints_for(screen: Screen) -> &'static [(Action, &'static str)] {
             (Action::Escape, "Close"),
             (Action::Quit, "Quit"),
         ],
+        Screen::Path => &[
+            (Action::Activate, "Open"),
+            (Action::Export, "Export"),
+            (Action::GoBack, "Back"),
+            (Action::Escape, "Close"),
+            (Action::Quit, "Quit"),
+        ],
         Screen::Help | Screen::Stats => &[(Action::Escape, "Close"), (Action::Quit, "Quit")],
     }
 }
@@ -134,7 +141,16 @@ pub fn render(frame: &mut Frame, status: Rect, hints: Rect, state: &AppState, th
     );
     frame.render_widget(Paragraph::new(line).style(theme.status), status);
 
-    let line = if state.mode == Mode::Search {
+    let line = if let Some(prompt) = state.prompt.as_ref().filter(|_| state.mode == Mode::Prompt) {
+        fit(
+            vec![
+                Span::styled(prompt.kind.question(), theme.key),
+                Span::raw(sanitize(&prompt.text)),
+                Span::raw("█"),
+            ],
+            usize::from(hints.width),
+        )
+    } else if state.mode == Mode::Search {
         let found = if state.search.query.is_empty() {
             String::new()
         } else if state.search.pending() {

@@ -1,6 +1,7 @@
 //! `provscope bench ui`: time from key press to finished frame (update plus drawing on
-//! an 80x24 test backend) for moving, a search keystroke and following a relation, on a
-//! loaded trace. Reports the median and the worst of repeated runs.
+//! an 80x24 test backend) for moving, a search keystroke, following a relation and
+//! moving the time cursor, on a loaded trace. Reports the median and the worst of
+//! repeated runs, and how long the trace's timeline takes to compute.
 
 use crate::app::action::Msg;
 use crate::app::cli::{CommandResult, Failure};
@@ -173,6 +174,23 @@ pub fn run(trace: &str) -> CommandResult {
         h.press(KeyCode::Down);
     }
 
+    // The time cursor: the timeline as the loader computes it, then steps and jumps.
+    let started = Instant::now();
+    let timeline = crate::graph::timeline::Timeline::build(&h.state.graph);
+    let build = started.elapsed();
+    h.state.focus = Focus::Navigator;
+    let back: Vec<Duration> = (0..50).map(|_| h.press(KeyCode::Char(','))).collect();
+    let forward: Vec<Duration> = (0..50).map(|_| h.press(KeyCode::Char('.'))).collect();
+    let mut jumps = Vec::new();
+    for share in ["50%", "10%", "90%", "0", "75%"] {
+        h.press(KeyCode::Char('@'));
+        for c in share.chars() {
+            h.press(KeyCode::Char(c));
+        }
+        jumps.push(h.press(KeyCode::Enter));
+    }
+    let end = h.press(KeyCode::Char('e'));
+
     println!("trace                        {trace}");
     println!("elements (vertices + edges)  {elements}");
     println!(
@@ -187,5 +205,14 @@ pub fn run(trace: &str) -> CommandResult {
     println!("{}", summary("search answer (worker)", answers));
     println!("{}", summary("follow relation (Enter)", follows));
     println!("{}", summary("back (Backspace)", backs));
+    println!(
+        "timeline ({} events)     {:.1} ms",
+        timeline.len(),
+        ms(build)
+    );
+    println!("{}", summary("time step back (,)", back));
+    println!("{}", summary("time step forward (.)", forward));
+    println!("{}", summary("time jump (@ Enter)", jumps));
+    println!("time to the end (e)          {:.3} ms", ms(end));
     Ok(())
 }
