@@ -143,6 +143,7 @@ fn an_attached_view_and_the_command_line_shape_one_daemon_policy() {
     app.wait_for("Capture filters", W, H);
     app.keys(keys::ENTER);
     app.wait_for("[x] relation_filter=read", W, H);
+    // The daemon's own answer (the view's says "sent to the capture daemon").
     app.wait_for("applied to the capture", W, H);
     let shown = filter(&daemon.socket, &[], None);
     assert!(shown.status.success(), "{}", text(&shown.stderr));

@@ -16,8 +16,11 @@ const W: u16 = 120;
 const H: u16 = 30;
 
 /// A process that reads a file over and over (each read follows an open, so the kernel
-/// never compresses it away as an exact repeat); killed when dropped, even by a failing
-/// assertion.
+/// never compresses it away as an exact repeat) and writes a small file under `dir` after
+/// each read. The writes keep other relations coming while reads are filtered: without
+/// them, a filtered read makes no new version, so every other relation of the loop is an
+/// exact repeat that compression drops, and nothing at all would pass. Killed when
+/// dropped, even by a failing assertion.
 struct Reader(std::process::Child);
 
 impl Drop for Reader {
@@ -27,12 +30,11 @@ impl Drop for Reader {
     }
 }
 
-fn reader() -> Reader {
+fn reader(dir: &std::path::Path) -> Reader {
+    let script = "import sys, time\ni = 0\nwhile True:\n    open('/etc/hostname').read()\n    open(f'{sys.argv[1]}/f{i % 500}', 'w').write('x')\n    i += 1\n    time.sleep(0.01)\n";
     let child = std::process::Command::new("/usr/bin/python3")
-        .args([
-            "-c",
-            "import time\nwhile True:\n    open('/etc/hostname').read()\n    time.sleep(0.01)\n",
-        ])
+        .args(["-c", script])
+        .arg(dir)
         .spawn()
         .expect("python3 runs");
     Reader(child)
@@ -72,7 +74,9 @@ fn a_relation_filter_toggled_live_stops_and_restarts_read_edges() {
     let saved = dir.path().join("live.w3c.log");
     let mut app = PtyApp::spawn(&["live", "--save", saved.to_str().unwrap()], W, H, &[]);
     app.wait_for("LIVE", W, H);
-    let busy = reader();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let busy = reader(&work);
     // Reads arrive before the filter.
     let start = wait_growth(&saved, 0, 20_000);
     assert!(

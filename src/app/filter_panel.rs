@@ -40,6 +40,8 @@ pub struct FilterPanel {
     kernel_last: Option<u64>,
     /// The next report only sets the baseline: it counts from before this view attached.
     baseline: bool,
+    /// The capture is a daemon's: a change is sent to it, and it says when it applied it.
+    pub remote: bool,
 }
 
 fn push(samples: &mut Samples, t: Tally) {
@@ -83,6 +85,7 @@ impl FilterPanel {
             kernel_filtered: VecDeque::new(),
             kernel_last: None,
             baseline: false,
+            remote: false,
         }
     }
 

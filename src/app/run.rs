@@ -208,6 +208,7 @@ pub fn run_tui(source: TraceSource) -> anyhow::Result<()> {
         if let LiveSource::Capture { control, .. } | LiveSource::Daemon { control, .. } = live {
             let policy = control.0.get().1;
             view.filters = FilterPanel::new(policy, Some(control.0.clone()));
+            view.filters.remote = matches!(live, LiveSource::Daemon { .. });
         }
         state.live = Some(view);
         state.load = LoadStatus::Done;

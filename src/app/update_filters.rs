@@ -52,9 +52,15 @@ impl AppState {
         }
         control.set(panel.policy.clone());
         self.message = Some(format!(
-            "{} {}: applied to the capture (policy {})",
+            "{} {}: {} (policy {})",
             crate::text::sanitize(&filter.to_string()),
             if on { "on" } else { "off" },
+            // A daemon answers when it applied it; that answer replaces this line.
+            if panel.remote {
+                "sent to the capture daemon"
+            } else {
+                "applied to the capture"
+            },
             panel.policy.fingerprint()
         ));
     }

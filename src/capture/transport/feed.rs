@@ -8,7 +8,7 @@
 
 use crate::capture::camflow::{LoadReport, ReaderOptions, TraceReader};
 use crate::capture::relay::{self, RelayReader};
-use crate::capture::transport::daemon::client::{Demux, connect};
+use crate::capture::transport::daemon::client::{Demux, Forwarder, connect};
 use crate::capture::transport::datagram::{DatagramSource, Truncated};
 use crate::capture::transport::follow::{FollowNews, Follower, Idle, Polled};
 use crate::graph::batch::RecordBatch;
@@ -329,8 +329,16 @@ pub fn run(source: &LiveSource, send: Send) {
             let commands = stream
                 .try_clone()
                 .map_err(|e| format!("cannot use the connection: {e}"))?;
+            let forwarder = Forwarder::new(commands, Arc::clone(&control.0));
+            // While the stream is quiet, a change the panel made still leaves at once.
+            let mut idle = idle;
+            let quiet_forwarder = Rc::clone(&forwarder);
+            let idle: Idle = Box::new(move || {
+                let sent = quiet_forwarder.borrow_mut().forward().is_ok();
+                idle() && sent
+            });
             let input = Polled::new(stream, idle);
-            let demux = Demux::new(input, commands, Arc::clone(&control.0), Arc::clone(&send));
+            let demux = Demux::new(input, forwarder, Arc::clone(&send));
             Ok(Reading::trace(Box::new(demux), News::None))
         }),
         LiveSource::Relay(dir) => relay::open_here(dir).map(|(reader, notes)| {

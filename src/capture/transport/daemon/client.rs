@@ -45,44 +45,78 @@ fn known_counters(counters: Vec<(String, u64)>) -> Vec<(&'static str, u64)> {
         .collect()
 }
 
+/// Keeps the daemon's policy and the filter panel's in step: a change the panel makes is
+/// sent as a command, a policy the daemon announces is taken without being sent back.
+/// Shared by the stream's reader and the feed's idle callback, so a change leaves at once
+/// even while the stream is quiet.
+pub struct Forwarder {
+    commands: UnixStream,
+    control: Arc<PolicyControl>,
+    /// The control's generation the daemon has (sent to it, or received from it).
+    synced: u64,
+}
+
+/// A [`Forwarder`] as the feed thread shares it.
+pub type SharedForwarder = std::rc::Rc<std::cell::RefCell<Forwarder>>;
+
+impl Forwarder {
+    /// Sends commands on `commands` for changes of `control`.
+    pub fn new(commands: UnixStream, control: Arc<PolicyControl>) -> SharedForwarder {
+        std::rc::Rc::new(std::cell::RefCell::new(Forwarder {
+            commands,
+            synced: control.generation(),
+            control,
+        }))
+    }
+
+    /// Sends the panel's policy to the daemon when it changed. One atomic load when not.
+    pub fn forward(&mut self) -> io::Result<()> {
+        if self.control.generation() == self.synced {
+            return Ok(());
+        }
+        let (generation, policy) = self.control.get();
+        self.synced = generation;
+        let command = Command::SetPolicy(ini::to_string(&policy));
+        self.commands.write_all(&command.line())
+    }
+
+    /// A policy the daemon has: taken as the control's own, so that it is not sent back.
+    fn adopt(&mut self, policy: Policy) {
+        self.control.set(policy);
+        self.synced = self.control.generation();
+    }
+}
+
 /// The trace part of a daemon's stream, for the trace reader; the rest is handled on the
 /// way.
 pub struct Demux<R: Read> {
     lines: BufReader<R>,
     line: Vec<u8>,
     served: usize,
-    commands: UnixStream,
-    control: Arc<PolicyControl>,
-    /// The control's generation the daemon has (sent to it, or received from it).
-    synced: u64,
+    forwarder: SharedForwarder,
     send: crate::capture::transport::feed::Send,
 }
 
 impl<R: Read> Demux<R> {
-    /// Splits `input` (read from the daemon), sending commands on `commands` and events
-    /// with `send`.
+    /// Splits `input` (read from the daemon), keeping policies in step through
+    /// `forwarder` and sending events with `send`.
     pub fn new(
         input: R,
-        commands: UnixStream,
-        control: Arc<PolicyControl>,
+        forwarder: SharedForwarder,
         send: crate::capture::transport::feed::Send,
     ) -> Self {
         Demux {
             lines: BufReader::with_capacity(1 << 16, input),
             line: Vec::new(),
             served: 0,
-            commands,
-            synced: control.generation(),
-            control,
+            forwarder,
             send,
         }
     }
 
-    /// A policy the daemon has: taken as the control's own, so that it is not sent back.
     fn adopt(&mut self, text: &str) -> io::Result<()> {
         let policy = policy_of(text).map_err(io::Error::other)?;
-        self.control.set(policy.clone());
-        self.synced = self.control.generation();
+        self.forwarder.borrow_mut().adopt(policy.clone());
         (self.send)(FeedEvent::Policy(policy));
         Ok(())
     }
@@ -119,23 +153,12 @@ impl<R: Read> Demux<R> {
         (self.send)(event);
         Ok(())
     }
-
-    /// Sends the panel's policy to the daemon when it changed. One atomic load when not.
-    fn forward_policy(&mut self) -> io::Result<()> {
-        if self.control.generation() == self.synced {
-            return Ok(());
-        }
-        let (generation, policy) = self.control.get();
-        self.synced = generation;
-        let command = Command::SetPolicy(ini::to_string(&policy));
-        self.commands.write_all(&command.line())
-    }
 }
 
 impl<R: Read> Read for Demux<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.served == self.line.len() {
-            self.forward_policy()?;
+            self.forwarder.borrow_mut().forward()?;
             self.line.clear();
             self.served = 0;
             if self.lines.read_until(b'\n', &mut self.line)? == 0 {
