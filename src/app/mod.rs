@@ -27,5 +27,6 @@ pub mod update_export;
 pub mod update_filters;
 pub mod update_lineage;
 pub mod update_live;
+pub mod update_navigator;
 pub mod update_path;
 pub mod update_time;

@@ -1,0 +1,203 @@
+//! Tasks and processes in the builder: a task (activity) per thread and a
+//! process_memory per process, made on first sight, cloned on fork (`clone`, and
+//! `clone_mem` for a new process), a new process_memory on exec (with the program, its
+//! path and its argv), and terminate_task / terminate_proc on exit, after which the
+//! builder forgets them.
+
+use super::element::{self, Section};
+use super::objects::ObjRef;
+use super::{Builder, Process, Task};
+use crate::capture::ebpf::event::Actor;
+
+impl Builder {
+    /// The task object of a thread, made (with its process) on first sight.
+    pub(super) fn task(&mut self, actor: &Actor) -> ObjRef {
+        if let Some(t) = self.tasks.get(&actor.tid) {
+            return t.obj;
+        }
+        self.task_id = 0;
+        let memory = self.process(actor.tgid, actor);
+        let task = self.new_task(actor.tid);
+        self.relate(Section::Used, "memory_read", memory, task);
+        self.tasks.insert(
+            actor.tid,
+            Task {
+                obj: task,
+                tgid: actor.tgid,
+            },
+        );
+        task
+    }
+
+    pub(super) fn new_task(&mut self, tid: u32) -> ObjRef {
+        let attrs = vec![("cf:pid", tid.to_string()), ("cf:vpid", tid.to_string())];
+        let task = self.new_obj("task", attrs, None, false, None);
+        self.relate(Section::WasAssociatedWith, "ran_on", self.machine, task);
+        task
+    }
+
+    pub(super) fn new_memory(&mut self, tgid: u32, uid: u32, gid: u32) -> ObjRef {
+        let attrs = vec![
+            ("cf:uid", uid.to_string()),
+            ("cf:gid", gid.to_string()),
+            ("cf:tgid", tgid.to_string()),
+        ];
+        self.new_obj("process_memory", attrs, None, false, None)
+    }
+
+    /// The process_memory of a process; a process already running when the capture
+    /// started is named from /proc (its executable and argv), once.
+    pub(super) fn process(&mut self, tgid: u32, actor: &Actor) -> ObjRef {
+        if let Some(p) = self.procs.get(&tgid) {
+            return p.memory;
+        }
+        let memory = self.new_memory(tgid, actor.uid, actor.gid);
+        if let Ok(exe) = std::fs::read_link(format!("/proc/{tgid}/exe")) {
+            let path = self.path_obj(exe.as_os_str().as_encoded_bytes());
+            self.relate(Section::WasDerivedFrom, "named", path, memory);
+        }
+        if let Ok(cmdline) = std::fs::read(format!("/proc/{tgid}/cmdline")) {
+            self.args(memory, &cmdline, false);
+        }
+        let cwd = std::fs::read_link(format!("/proc/{tgid}/cwd"))
+            .ok()
+            .map(|p| p.into_os_string().into_encoded_bytes());
+        self.procs.insert(tgid, Process { memory, cwd });
+        memory
+    }
+
+    pub(super) fn memory_of(&mut self, actor: &Actor) -> ObjRef {
+        self.task(actor);
+        self.process(actor.tgid, actor)
+    }
+
+    /// argv entities (NUL separated) linked to a process by `arg`.
+    pub(super) fn args(&mut self, memory: ObjRef, argv: &[u8], cut: bool) {
+        let parts: Vec<&[u8]> = argv
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .take(64)
+            .collect();
+        let last = parts.len().saturating_sub(1);
+        for (i, a) in parts.into_iter().enumerate() {
+            let text = String::from_utf8_lossy(a).into_owned();
+            let truncated = if cut && i == last { "true" } else { "false" };
+            let attrs = vec![
+                ("cf:value", element::quote_str(&text)),
+                ("cf:truncated", element::quote_str(truncated)),
+            ];
+            let arg = self.new_obj("argv", attrs, Some(format!("[argv] {text}")), true, None);
+            self.relate(Section::WasDerivedFrom, "arg", arg, memory);
+            self.forget(arg);
+        }
+    }
+
+    pub(super) fn fork(&mut self, actor: &Actor, child_tid: u32, child_tgid: u32) {
+        let parent = self.task(actor);
+        self.task_id = self.obj(parent).id;
+        if self.tasks.contains_key(&child_tid) {
+            return;
+        }
+        let child = if child_tgid == actor.tgid {
+            let memory = self.process(actor.tgid, actor);
+            let child = self.new_task(child_tid);
+            self.relate(Section::WasInformedBy, "clone", parent, child);
+            self.relate(Section::Used, "memory_read", memory, child);
+            child
+        } else {
+            let parent_memory = self.process(actor.tgid, actor);
+            self.relate(Section::Used, "memory_read", parent_memory, parent);
+            let memory = self.new_memory(child_tgid, actor.uid, actor.gid);
+            let cwd = self.procs.get(&actor.tgid).and_then(|p| p.cwd.clone());
+            self.procs.insert(child_tgid, Process { memory, cwd });
+            self.relate(Section::WasGeneratedBy, "clone_mem", parent, memory);
+            let child = self.new_task(child_tid);
+            self.relate(Section::WasInformedBy, "clone", parent, child);
+            self.relate(Section::Used, "memory_read", memory, child);
+            child
+        };
+        self.tasks.insert(
+            child_tid,
+            Task {
+                obj: child,
+                tgid: child_tgid,
+            },
+        );
+    }
+
+    pub(super) fn exec(
+        &mut self,
+        actor: &Actor,
+        filename: &[u8],
+        file: &crate::capture::ebpf::event::FdObject,
+        script: bool,
+        argv: &[u8],
+        argv_cut: bool,
+    ) {
+        let task = self.task(actor);
+        self.task_id = self.obj(task).id;
+        let path = self.resolve(actor.tgid, None, None, filename);
+        let loaded = (file.ino != 0).then(|| self.inode(file.dev, file.ino, file.mode));
+        // A script names its own file; the loaded file is then its interpreter.
+        let (binary, interpreter) = if script {
+            (self.stat_object(&path), loaded)
+        } else {
+            (loaded, None)
+        };
+        if let Some(binary) = binary {
+            self.name(binary, &path);
+            self.relate(Section::Used, "open", binary, task);
+        }
+        let memory = self.new_memory(actor.tgid, actor.uid, actor.gid);
+        self.relate(Section::WasGeneratedBy, "exec_task", task, memory);
+        if let Some(binary) = binary {
+            self.relate(Section::WasDerivedFrom, "exec", binary, memory);
+        }
+        if let Some(i) = interpreter {
+            // The interpreter's code runs too.
+            self.relate(Section::WasDerivedFrom, "exec", i, memory);
+        }
+        let path_obj = self.path_obj(&path);
+        self.relate(Section::WasDerivedFrom, "named", path_obj, memory);
+        self.args(memory, argv, argv_cut);
+        self.relate(Section::Used, "memory_read", memory, task);
+        match self.procs.get_mut(&actor.tgid) {
+            Some(p) => {
+                // The old image is gone with exec: nothing can flow through it again.
+                let old = std::mem::replace(&mut p.memory, memory);
+                self.forget(old);
+            }
+            None => {
+                self.procs.insert(actor.tgid, Process { memory, cwd: None });
+            }
+        }
+    }
+
+    pub(super) fn exit(&mut self, actor: &Actor, process_ended: bool) {
+        if let Some(t) = self.tasks.remove(&actor.tid) {
+            self.task_id = self.obj(t.obj).id;
+            let old = self.key(t.obj);
+            self.obj_mut(t.obj).version += 1;
+            self.emit_node(t.obj);
+            let new = self.key(t.obj);
+            let ends = ("task", "task");
+            self.emit_relation(Section::WasInformedBy, "terminate_task", (&old, &new), ends);
+            debug_assert_eq!(t.tgid, actor.tgid);
+            self.forget(t.obj);
+        }
+        if process_ended && let Some(p) = self.procs.remove(&actor.tgid) {
+            let old = self.key(p.memory);
+            self.obj_mut(p.memory).version += 1;
+            self.emit_node(p.memory);
+            let new = self.key(p.memory);
+            let ends = ("process_memory", "process_memory");
+            self.emit_relation(
+                Section::WasDerivedFrom,
+                "terminate_proc",
+                (&old, &new),
+                ends,
+            );
+            self.forget(p.memory);
+        }
+    }
+}
