@@ -28,6 +28,9 @@ pub struct TimeTravel {
     pub shown: bool,
     /// The whole catalog while the navigator shows the one as of the cursor.
     pub full_catalog: Option<Vec<TypeGroup>>,
+    /// The graph grew since the timeline last took it in (live, while nobody looked at
+    /// the time): it catches up when the time is next used.
+    pub behind: bool,
 }
 
 impl Default for TimeTravel {
@@ -40,6 +43,7 @@ impl Default for TimeTravel {
             carry: 0,
             shown: false,
             full_catalog: None,
+            behind: false,
         }
     }
 }

@@ -139,6 +139,10 @@ impl AppState {
             .map(|t| (t.class, t.kind.clone()))
             .collect();
         // Both cost what is new (and the number of types and objects), not the graph.
+        // New objects go into the whole catalog, which the time cursor then filters.
+        if let Some(full) = self.time.full_catalog.take() {
+            self.catalog = full;
+        }
         live.catalog.extend(&self.graph, &mut self.catalog);
         self.summary = summarize(&self.graph);
         self.expansion.open_groups = self

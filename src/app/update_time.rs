@@ -21,6 +21,7 @@ impl AppState {
         if self.load != LoadStatus::Done {
             return Vec::new();
         }
+        self.catch_up_time();
         if self.time.is_empty() {
             self.message = Some(String::from(
                 "no relations in this trace: nothing to replay",
@@ -144,6 +145,19 @@ impl AppState {
     /// The graph grew (live): the timeline takes the new events in; at the end the view
     /// follows them, elsewhere the cursor stays on the event it showed last.
     pub(crate) fn after_growth(&mut self) {
+        // Taking new events in costs the whole order; while nobody looks at the time (at
+        // the end, no strip), it waits until a time key is pressed.
+        self.time.behind = true;
+        if self.time.strip_visible() {
+            self.catch_up_time();
+        }
+    }
+
+    /// Takes in what the graph gained since the timeline last did, if it grew.
+    fn catch_up_time(&mut self) {
+        if !std::mem::take(&mut self.time.behind) {
+            return;
+        }
         let last_shown = self
             .time
             .cursor
