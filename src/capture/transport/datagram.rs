@@ -5,7 +5,7 @@
 //! A datagram larger than the receive buffer is cut by the kernel: it is counted and
 //! told, never passed on as if whole.
 
-use crate::capture::transport::follow::{Idle, POLL};
+use crate::capture::transport::follow::{Idle, wait_readable};
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileTypeExt;
@@ -83,26 +83,8 @@ impl DatagramSource {
     /// Waits for one datagram; Ok(false) when idle says to stop.
     fn receive(&mut self) -> io::Result<bool> {
         loop {
-            let mut pfd = libc::pollfd {
-                fd: self.socket.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            let ms = i32::try_from(POLL.as_millis()).unwrap_or(50);
-            // SAFETY: one valid pollfd for the duration of the call.
-            let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if ready < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            if ready == 0 {
-                if !(self.idle)() {
-                    return Ok(false);
-                }
-                continue;
+            if !wait_readable(&self.socket, &mut self.idle)? {
+                return Ok(false);
             }
             // MSG_TRUNC makes recv return the datagram's real length, so a cut one shows.
             // SAFETY: the buffer is valid for its length for the duration of the call.

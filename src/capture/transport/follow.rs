@@ -124,32 +124,41 @@ impl<R: Read + AsRawFd> Polled<R> {
     }
 }
 
+/// Waits until `fd` is readable (or hung up), calling `idle` every [`POLL`] while it is
+/// not; Ok(false) once `idle` says to stop.
+pub fn wait_readable(fd: &impl AsRawFd, idle: &mut Idle) -> io::Result<bool> {
+    loop {
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(POLL.as_millis()).unwrap_or(50);
+        // SAFETY: one valid pollfd for the duration of the call.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if ready < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if ready > 0 {
+            return Ok(true);
+        }
+        if !idle() {
+            return Ok(false);
+        }
+    }
+}
+
 impl<R: Read + AsRawFd> Read for Polled<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let mut pfd = libc::pollfd {
-                fd: self.inner.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            let ms = i32::try_from(POLL.as_millis()).unwrap_or(50);
-            // SAFETY: one valid pollfd for the duration of the call.
-            let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if ready < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            if ready > 0 {
-                // Readable, or hung up (the read then returns 0: the end).
-                return self.inner.read(buf);
-            }
-            if !(self.idle)() {
-                return Ok(0);
-            }
+        if !wait_readable(&self.inner, &mut self.idle)? {
+            return Ok(0);
         }
+        // Readable, or hung up (the read then returns 0: the end).
+        self.inner.read(buf)
     }
 }
 
