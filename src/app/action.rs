@@ -71,6 +71,9 @@ pub enum Action {
     ShowFilters,
     /// Save the capture policy as camflow.ini.
     SavePolicy,
+    /// Add a filter to the capture policy by typing it (a path, pid, user, group, cgroup
+    /// or IPv4 rule, or a type filter), and turn it on.
+    AddFilter,
     /// Move the time cursor back one event (the panes show the graph as of then).
     StepBack,
     /// Move the time cursor forward one event.
@@ -134,6 +137,9 @@ impl Action {
             Action::TogglePause => "pause / resume the live view (reading goes on)",
             Action::ShowFilters => "capture filters: toggle with Enter, rates before and after",
             Action::SavePolicy => "save the capture policy (camflow.ini) in the filter panel",
+            Action::AddFilter => {
+                "filter panel: type a rule (file opaque=/path, process track=PID, ...) and turn it on"
+            }
             Action::StepBack => "time: one event back (panes show the graph as of then)",
             Action::StepForward => "time: one event forward",
             Action::TogglePlay => "time: play / pause",

@@ -8,6 +8,8 @@ pub enum PromptKind {
     Jump,
     /// The target of a path query from the marked element.
     PathTarget,
+    /// A filter to add to the capture policy.
+    Filter,
 }
 
 impl PromptKind {
@@ -17,6 +19,9 @@ impl PromptKind {
             PromptKind::Jump => "jump to (event number, 50%, 08:00:25 or a cf:date): ",
             PromptKind::PathTarget => {
                 "path to (Enter: the selection; or path:, pid:, name:, id:): "
+            }
+            PromptKind::Filter => {
+                "add filter (file opaque=/p, process track=PID, relation_filter=T): "
             }
         }
     }

@@ -109,6 +109,7 @@ impl AppState {
             Action::TogglePause => self.toggle_pause(),
             Action::ShowFilters => self.open_filters(),
             Action::SavePolicy => return self.save_policy(),
+            Action::AddFilter => self.ask_filter(),
             Action::NextMatch | Action::PreviousMatch => {
                 self.search.step(action == Action::NextMatch);
                 self.show_match();

@@ -3,8 +3,10 @@
 //! and (in update_live) take the capture's filter counts as they arrive.
 
 use crate::app::effect::Effect;
+use crate::app::keymap::Mode;
+use crate::app::prompt::{Prompt, PromptKind};
 use crate::app::state::{AppState, Screen};
-use crate::policy::ini;
+use crate::policy::{Filter, ini};
 
 impl AppState {
     /// F4: the filter panel (or back to the main screen).
@@ -32,10 +34,55 @@ impl AppState {
 
     /// Enter: turns the filter under the cursor on or off, in the running capture.
     pub(crate) fn toggle_filter(&mut self) {
-        let Some(panel) = self.live.as_mut().map(|l| &mut l.filters) else {
+        let Some(panel) = self.live.as_ref().map(|l| &l.filters) else {
             return;
         };
         let Some(filter) = panel.rows.get(panel.cursor.cursor).cloned() else {
+            return;
+        };
+        let on = !panel.policy.has(&filter);
+        self.set_filter(filter, on);
+    }
+
+    /// `a` in the filter panel: asks for a filter to add.
+    pub(crate) fn ask_filter(&mut self) {
+        if self.screen != Screen::Filters {
+            self.message = Some(String::from("add filters in the filter panel (F4)"));
+            return;
+        }
+        self.prompt = Some(Prompt {
+            kind: PromptKind::Filter,
+            text: String::new(),
+        });
+        self.mode = Mode::Prompt;
+    }
+
+    /// A filter typed at the prompt: listed first (the cursor on it) and turned on.
+    pub(crate) fn add_filter(&mut self, text: &str) {
+        let filter = match Filter::parse(text) {
+            Ok(f) => f,
+            Err(e) => {
+                self.message = Some(format!("not added: {}", crate::text::sanitize(&e)));
+                return;
+            }
+        };
+        let Some(panel) = self.live.as_mut().map(|l| &mut l.filters) else {
+            return;
+        };
+        let row = match panel.rows.iter().position(|f| *f == filter) {
+            Some(row) => row,
+            None => {
+                panel.rows.insert(0, filter.clone());
+                0
+            }
+        };
+        panel.cursor.cursor = row;
+        self.set_filter(filter, true);
+    }
+
+    /// Turns `filter` on or off in the running capture.
+    fn set_filter(&mut self, filter: Filter, on: bool) {
+        let Some(panel) = self.live.as_mut().map(|l| &mut l.filters) else {
             return;
         };
         let Some(control) = panel.control.clone() else {
@@ -44,7 +91,6 @@ impl AppState {
             ));
             return;
         };
-        let on = !panel.policy.has(&filter);
         if on {
             panel.policy.insert(filter.clone());
         } else {

@@ -118,6 +118,10 @@ impl AppState {
         match prompt.kind {
             PromptKind::Jump => self.jump(&prompt.text),
             PromptKind::PathTarget => self.find_path_to(&prompt.text),
+            PromptKind::Filter => {
+                self.add_filter(&prompt.text);
+                Vec::new()
+            }
         }
     }
 

@@ -36,6 +36,7 @@ fn hints_for(screen: Screen) -> &'static [(Action, &'static str)] {
         ],
         Screen::Filters => &[
             (Action::Activate, "Toggle"),
+            (Action::AddFilter, "Add"),
             (Action::SavePolicy, "Save"),
             (Action::TogglePause, "Pause"),
             (Action::Escape, "Close"),
