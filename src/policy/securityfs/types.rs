@@ -80,12 +80,12 @@ impl<'a> Resolver<'a> {
         let Some(mut question) = prov_type(name, relation) else {
             return Ok(None);
         };
-        if self.file.is_none() {
-            let file = File::open(&self.path)
-                .map_err(|e| SecurityFsError::io(&self.path, "open for type lookups", e))?;
-            self.file = Some(file);
-        }
-        let file = self.file.as_ref().expect("opened above");
+        let file = match self.file.take() {
+            Some(file) => file,
+            None => File::open(&self.path)
+                .map_err(|e| SecurityFsError::io(&self.path, "open for type lookups", e))?,
+        };
+        let file = &*self.file.insert(file);
         let n = (&*file)
             .read(&mut question)
             .map_err(|e| SecurityFsError::io(&self.path, format!("look up type '{name}'"), e))?;
