@@ -30,14 +30,6 @@ fn relation_id(s: &AppState, e: EdgeId) -> u64 {
     text.trim_matches('"').parse().expect("a number")
 }
 
-fn at_wget_task() -> AppState {
-    let mut s = loaded_state(&[sample(V050)]);
-    press(&mut s, "/");
-    type_text(&mut s, "pid:3666");
-    press(&mut s, "Enter");
-    s
-}
-
 #[test]
 fn stepping_back_hides_the_newest_event_and_forward_brings_it_back() {
     let mut s = at_wget_task();

@@ -18,14 +18,6 @@ fn snap(name: &str, setup: &dyn Fn() -> provscope::app::state::AppState) {
     }
 }
 
-fn at_wget_task() -> provscope::app::state::AppState {
-    let mut s = loaded_state(&[sample(V050)]);
-    press(&mut s, "/");
-    type_text(&mut s, "pid:3666");
-    press(&mut s, "Enter");
-    s
-}
-
 #[test]
 fn timeline_strip_half_way_through_the_wget_trace() {
     snap("timeline__wget_half", &|| {

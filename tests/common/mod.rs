@@ -178,3 +178,13 @@ pub fn synthetic_incident() -> String {
     )
     .to_string()
 }
+
+/// The wget sample loaded, with wget's task (pid 3666) found and selected by search, as a
+/// user would reach it.
+pub fn at_wget_task() -> provscope::app::state::AppState {
+    let mut s = loaded_state(&[sample(V050)]);
+    press(&mut s, "/");
+    type_text(&mut s, "pid:3666");
+    press(&mut s, "Enter");
+    s
+}
