@@ -192,6 +192,15 @@ pub enum Msg {
         /// flow), or why there was nothing to look for.
         paths: Result<Vec<Vec<crate::graph::store::EdgeId>>, String>,
     },
+    /// The stats as of the time cursor were counted.
+    SummaryDone {
+        /// Number of the request (shared with walks).
+        generation: u64,
+        /// The cursor position they are for.
+        cursor: usize,
+        /// The counts.
+        summary: Box<crate::app::summary::Summary>,
+    },
     /// The search worker's answer to query number `generation`.
     SearchDone {
         /// Which query this answers.

@@ -54,6 +54,16 @@ pub enum Effect {
         /// Limits.
         budget: crate::graph::lineage::Budget,
     },
+    /// Count the stats as of a time cursor; answer with `Msg::SummaryDone`. Runs on the
+    /// walk worker, interrupted like a walk.
+    Summary {
+        /// Number of this request (shared with walks).
+        generation: u64,
+        /// The graph.
+        graph: Arc<crate::graph::ProvGraph>,
+        /// The timeline and the cursor.
+        as_of: Horizon,
+    },
     /// Write `files` (name, bytes) into the export directory; answer with
     /// `Msg::Exported`.
     Export {
@@ -87,6 +97,7 @@ impl std::fmt::Debug for Effect {
             } => write!(f, "Lineage({generation}, {way:?})"),
             Effect::CancelWalk { generation } => write!(f, "CancelWalk({generation})"),
             Effect::Path { generation, .. } => write!(f, "Path({generation})"),
+            Effect::Summary { generation, .. } => write!(f, "Summary({generation})"),
             Effect::Export { files } => write!(f, "Export({} files)", files.len()),
         }
     }
@@ -155,6 +166,16 @@ pub fn run_now(state: &mut AppState, effects: Vec<Effect>) {
                     run_now(state, more);
                 }
             }
+            Effect::Summary {
+                generation,
+                graph,
+                as_of: horizon,
+            } => {
+                if let Some(msg) = count_as_of(generation, &graph, &horizon, &|| false) {
+                    let more = state.update(msg);
+                    run_now(state, more);
+                }
+            }
             Effect::CancelWalk { .. } => {}
             Effect::Export { files } => {
                 let more = state.update(Msg::Exported(write_export(&files)));
@@ -162,6 +183,25 @@ pub fn run_now(state: &mut AppState, effects: Vec<Effect>) {
             }
         }
     }
+}
+
+/// The stats as of a cursor, as the message that answers them (None: stopped).
+fn count_as_of(
+    generation: u64,
+    graph: &crate::graph::ProvGraph,
+    (timeline, cursor): &Horizon,
+    stop: &dyn Fn() -> bool,
+) -> Option<Msg> {
+    let as_of = crate::graph::timeline::AsOf {
+        timeline,
+        cursor: *cursor,
+    };
+    let summary = crate::app::summary::summarize_as_of(graph, as_of, stop)?;
+    Some(Msg::SummaryDone {
+        generation,
+        cursor: *cursor,
+        summary: Box::new(summary),
+    })
 }
 
 /// Where exports go: `$PROVSCOPE_EXPORT_DIR`, else the current directory.
@@ -302,7 +342,9 @@ impl WalkWorker {
     /// Hands a walk to the worker (interrupting an older one), or interrupts.
     pub fn execute(&self, effect: Effect) {
         match &effect {
-            Effect::Lineage { generation, .. } | Effect::Path { generation, .. } => {
+            Effect::Lineage { generation, .. }
+            | Effect::Path { generation, .. }
+            | Effect::Summary { generation, .. } => {
                 self.latest.store(*generation, Ordering::Relaxed);
                 let _ = self.jobs.send(effect);
             }
@@ -362,6 +404,17 @@ fn run_walk(job: Effect, latest: &AtomicU64, reply: &dyn Fn(Msg) -> bool) -> boo
                 _ => true,
             }
         }
+        Effect::Summary {
+            generation,
+            graph,
+            as_of: horizon,
+        } => {
+            let stop = || latest.load(Ordering::Relaxed) != generation;
+            match count_as_of(generation, &graph, &horizon, &stop) {
+                Some(msg) if !stop() => reply(msg),
+                _ => true,
+            }
+        }
         Effect::Search { .. } | Effect::Export { .. } | Effect::CancelWalk { .. } => true,
     }
 }
@@ -390,7 +443,10 @@ impl Workers {
     pub fn execute(&self, effect: Effect) {
         match effect {
             Effect::Search { .. } => self.search.execute(effect),
-            Effect::Lineage { .. } | Effect::Path { .. } | Effect::CancelWalk { .. } => {
+            Effect::Lineage { .. }
+            | Effect::Path { .. }
+            | Effect::Summary { .. }
+            | Effect::CancelWalk { .. } => {
                 self.walks.execute(effect);
             }
             // Small files: written here, in the effects layer, and answered at once.

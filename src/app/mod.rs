@@ -30,3 +30,4 @@ pub mod update_live;
 pub mod update_navigator;
 pub mod update_path;
 pub mod update_time;
+pub mod update_time_screens;

@@ -78,8 +78,9 @@ pub fn relation_rows_visible(
 
 /// The shared state of `n`'s process: for a task, the process_memory it shares; for a
 /// process_memory, itself. Returns the rows: the memory, the tasks that wrote it, the
-/// tasks that read it (over every version of the memory object).
-pub fn shared_rows(g: &ProvGraph, n: NodeId) -> Vec<LinkRow> {
+/// tasks that read it (over every version of the memory object), of the relations
+/// `visible` lets through (those that happened by the time cursor).
+pub fn shared_rows(g: &ProvGraph, n: NodeId, visible: &dyn Fn(EdgeId) -> bool) -> Vec<LinkRow> {
     let memory = match g.node_kind(n) {
         "process_memory" | "process" => Some(n),
         "task" => g
@@ -95,14 +96,23 @@ pub fn shared_rows(g: &ProvGraph, n: NodeId) -> Vec<LinkRow> {
     let mut writers = Vec::new();
     let mut readers = Vec::new();
     for &v in g.versions(memory) {
-        for (edge, other) in g.neighbours(v, Direction::Incoming, Family::SharedWrite) {
+        let shown = |&(edge, _): &(EdgeId, NodeId)| visible(edge);
+        for (edge, other) in g
+            .neighbours(v, Direction::Incoming, Family::SharedWrite)
+            .into_iter()
+            .filter(shown)
+        {
             writers.push(LinkRow::Edge {
                 edge,
                 other,
                 dir: Direction::Incoming,
             });
         }
-        for (edge, other) in g.neighbours(v, Direction::Outgoing, Family::SharedRead) {
+        for (edge, other) in g
+            .neighbours(v, Direction::Outgoing, Family::SharedRead)
+            .into_iter()
+            .filter(shown)
+        {
             readers.push(LinkRow::Edge {
                 edge,
                 other,

@@ -133,6 +133,8 @@ pub struct AppState {
     pub tree_cursor: ListCursor,
     /// Shared-state rows.
     pub shared_rows: Vec<LinkRow>,
+    /// The task or process_memory the shared-state screen is about.
+    pub shared_of: Option<NodeId>,
     /// Shared-state cursor.
     pub shared_cursor: ListCursor,
     /// Help and stats scroll.
@@ -198,6 +200,7 @@ impl AppState {
             tree_rows: Vec::new(),
             tree_cursor: ListCursor::default(),
             shared_rows: Vec::new(),
+            shared_of: None,
             shared_cursor: ListCursor::default(),
             page_scroll: 0,
             focus: Focus::Navigator,

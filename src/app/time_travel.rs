@@ -31,6 +31,13 @@ pub struct TimeTravel {
     /// The graph grew since the timeline last took it in (live, while nobody looked at
     /// the time): it catches up when the time is next used.
     pub behind: bool,
+    /// The stats screen's counts as of a cursor position (the last one counted; a newer
+    /// count may be on its way).
+    pub summary: Option<(usize, crate::app::summary::Summary)>,
+    /// The cursor position whose counts were last asked for.
+    pub summary_asked: Option<usize>,
+    /// Number of the last request for counts (answers to older ones are dropped).
+    pub summary_generation: u64,
 }
 
 impl Default for TimeTravel {
@@ -44,6 +51,9 @@ impl Default for TimeTravel {
             shown: false,
             full_catalog: None,
             behind: false,
+            summary: None,
+            summary_asked: None,
+            summary_generation: 0,
         }
     }
 }

@@ -16,12 +16,29 @@ pub struct TreeRow {
     pub has_children: bool,
 }
 
-/// Flattens the tree, skipping children of folded tasks.
-pub fn tree_rows(tree: &ProcessTree, folded: &HashSet<ObjectId>) -> Vec<TreeRow> {
+/// Flattens the tree, skipping children of folded tasks and tasks `exists` says did not
+/// exist yet (as of the time cursor; a task's children cannot be older than it, so its
+/// subtree goes with it).
+pub fn tree_rows(
+    tree: &ProcessTree,
+    folded: &HashSet<ObjectId>,
+    exists: &dyn Fn(ObjectId) -> bool,
+) -> Vec<TreeRow> {
     let mut rows = Vec::new();
-    let mut stack: Vec<(ObjectId, usize)> = tree.roots.iter().rev().map(|&o| (o, 0)).collect();
+    let mut stack: Vec<(ObjectId, usize)> = tree
+        .roots
+        .iter()
+        .rev()
+        .filter(|&&o| exists(o))
+        .map(|&o| (o, 0))
+        .collect();
     while let Some((o, depth)) = stack.pop() {
-        let kids = tree.children_of(o);
+        let kids: Vec<ObjectId> = tree
+            .children_of(o)
+            .iter()
+            .copied()
+            .filter(|&k| exists(k))
+            .collect();
         rows.push(TreeRow {
             object: o,
             depth,

@@ -20,7 +20,10 @@ impl AppState {
             Msg::Feed(event) => self.on_feed(event),
             Msg::Tick => {
                 self.on_tick();
-                return self.play_tick();
+                let mut effects = self.play_tick();
+                // Counts lost to a re-ranked live timeline are asked for again.
+                effects.extend(self.count_stats_as_of());
+                return effects;
             }
             Msg::PromptInput(c) => self.prompt_input(c),
             Msg::PathDone { generation, paths } => self.path_done(generation, paths),
@@ -46,6 +49,11 @@ impl AppState {
                 generation,
                 lineage,
             } => self.lineage_done(generation, lineage),
+            Msg::SummaryDone {
+                generation,
+                cursor,
+                summary,
+            } => self.summary_done(generation, cursor, *summary),
         }
         Vec::new()
     }
@@ -87,7 +95,10 @@ impl AppState {
         match action {
             Action::Quit => self.should_quit = true,
             Action::ShowHelp => self.open_screen(Screen::Help),
-            Action::ShowStats => self.open_screen(Screen::Stats),
+            Action::ShowStats => {
+                self.open_screen(Screen::Stats);
+                return self.count_stats_as_of();
+            }
             Action::ShowProcessTree => self.open_tree(),
             Action::ShowSharedState => self.open_shared(),
             Action::StartSearch => {
@@ -389,7 +400,8 @@ impl AppState {
 
     pub(crate) fn rebuild_tree(&mut self) {
         if let Some(t) = &self.tree {
-            self.tree_rows = tree::tree_rows(t, &self.tree_folded);
+            let time = &self.time;
+            self.tree_rows = tree::tree_rows(t, &self.tree_folded, &|o| time.object_visible(o));
             self.tree_cursor
                 .clamp(self.tree_rows.len(), self.viewport.screen);
         }
@@ -404,12 +416,13 @@ impl AppState {
             self.message = Some("select a task or a process first".into());
             return;
         };
-        let rows = relations::shared_rows(&self.graph, n);
+        let rows = relations::shared_rows(&self.graph, n, &|e| self.time.edge_visible(e));
         if rows.is_empty() {
             self.message = Some("no shared state: select a task or a process_memory".into());
             return;
         }
         self.shared_rows = rows;
+        self.shared_of = Some(n);
         self.shared_cursor = Default::default();
         self.screen = Screen::Shared;
     }

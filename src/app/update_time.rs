@@ -180,6 +180,12 @@ impl AppState {
         }
         // The catalog was just rebuilt whole; filter the new one.
         self.time.full_catalog = None;
+        if moved {
+            // Positions changed meaning: counts as of an old position are not as of
+            // the new one.
+            self.time.summary = None;
+            self.time.summary_asked = None;
+        }
         // Walks on screen are not redone for growth: only for a move of the cursor.
         self.filter_as_of();
     }
@@ -187,11 +193,13 @@ impl AppState {
     /// The cursor moved: everything shown follows it.
     pub(crate) fn apply_time(&mut self) -> Vec<Effect> {
         self.filter_as_of();
-        match self.screen {
+        let mut effects = self.time_on_screens();
+        effects.extend(match self.screen {
             Screen::Lineage => self.rewalk_lineage(),
             Screen::Path => self.rerun_path(),
             _ => Vec::new(),
-        }
+        });
+        effects
     }
 
     /// Catalog, navigator rows, selection and relations as of the cursor.

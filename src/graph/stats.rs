@@ -2,8 +2,10 @@
 //! defines, by type, dangling edges and derived agents. Derived elements are kept out of
 //! the trace counts so that the numbers describe the input.
 
+use crate::graph::census::Census;
 use crate::graph::intern::Sym;
 use crate::graph::store::{Origin, ProvGraph};
+use crate::graph::timeline::AsOf;
 use std::collections::BTreeMap;
 
 /// Counts of what a trace holds.
@@ -28,7 +30,11 @@ pub struct GraphCounts {
 impl ProvGraph {
     /// Counts the trace's elements (kept as the graph grows: costs the number of types).
     pub fn counts(&self) -> GraphCounts {
-        let c = &self.census;
+        self.counts_of(&self.census)
+    }
+
+    /// The counts a census holds, with type names.
+    pub fn counts_of(&self, c: &Census) -> GraphCounts {
         let by_name = |counts: &[u64]| -> BTreeMap<String, u64> {
             counts
                 .iter()
@@ -49,8 +55,49 @@ impl ProvGraph {
     }
 
     /// The running counts.
-    pub fn census(&self) -> &crate::graph::census::Census {
+    pub fn census(&self) -> &Census {
         &self.census
+    }
+
+    /// The counts of the graph as it was at a point of its timeline: the vertices shown
+    /// by then and the relations that had happened. Costs one pass over the vertices and
+    /// the shown events, so a caller with a large graph runs it off the UI thread; `stop`
+    /// is checked as it goes, and None means it was stopped. Dangling ends and edges are
+    /// the trace's (a placeholder that the trace defines later is not dangling then).
+    pub fn census_as_of(&self, as_of: AsOf<'_>, stop: &dyn Fn() -> bool) -> Option<Census> {
+        const CHECK_EVERY: usize = 1 << 16;
+        let mut c = Census::default();
+        for (i, n) in self.node_ids().enumerate() {
+            if i % CHECK_EVERY == 0 && stop() {
+                return None;
+            }
+            if !as_of.node_visible(n) {
+                continue;
+            }
+            let node = self.node(n);
+            match node.origin {
+                Origin::Defined => c.on_defined(node.kind),
+                Origin::Referenced => c.dangling_ends += 1,
+                Origin::Derived => c.derived_agents += 1,
+            }
+        }
+        let shown = as_of.cursor.min(as_of.timeline.len());
+        for (i, &e) in as_of.timeline.order()[..shown].iter().enumerate() {
+            if i % CHECK_EVERY == 0 && stop() {
+                return None;
+            }
+            let edge = self.edge(e);
+            if edge.derived {
+                continue;
+            }
+            let (a, b) = self.endpoints(e);
+            let dangling = self.node(a).origin == Origin::Referenced
+                || self.node(b).origin == Origin::Referenced;
+            c.on_edge(edge.kind, edge.family, dangling);
+            c.on_degree(self.node(a).object, 1);
+            c.on_degree(self.node(b).object, 1);
+        }
+        Some(c)
     }
 
     /// The same counts as [`ProvGraph::counts`], by a walk over every element: what the

@@ -1,7 +1,9 @@
 //! The stats screen: counts by type and family, top talkers, dangling edges, and the
-//! lines the load skipped with their reasons.
+//! lines the load skipped with their reasons. With the time cursor back, the counts are
+//! of the graph as of the cursor, and the first line says so.
 
 use crate::app::state::AppState;
+use crate::app::update_time_screens::SummaryScope;
 use crate::text::{sanitize, sanitize_capped};
 use crate::views::Theme;
 use crate::views::lists::render_page;
@@ -18,11 +20,24 @@ fn counted(name: &str, n: u64, theme: &Theme) -> Line<'static> {
 
 /// The stats lines.
 pub fn lines(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
-    let s = &state.summary;
+    let (s, scope) = state.shown_summary();
     let c = &s.counts;
     let p = &state.report.problems;
+    let total = state.time.len();
+    let title = match scope {
+        SummaryScope::Whole => String::from("Trace"),
+        SummaryScope::AsOf { at, counting } => format!(
+            "Trace as of event {at} of {total}{}",
+            if counting {
+                " (counting to the cursor…)"
+            } else {
+                ""
+            }
+        ),
+        SummaryScope::Counting => String::from("Trace: whole (counting as of the cursor…)"),
+    };
     let mut out = vec![
-        Line::styled("Trace", theme.header),
+        Line::styled(title, theme.header),
         counted("nodes", c.nodes, theme),
         counted("edges", c.edges, theme),
         counted("dangling edges", c.dangling_edges, theme),

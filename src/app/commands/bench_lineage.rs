@@ -1,6 +1,6 @@
 //! `provscope bench lineage TRACE`: lineage (backward and forward) and flow-path latency
-//! at depth 5 and 10 from many starting points spread over the trace, with the memory the
-//! loaded graph holds. For the 10-million-element measurement, generate the trace with
+//! at depth 5 and 10, within the TUI's budget and with only a vertex budget, from many
+//! starting points spread over the trace, with the memory the loaded graph holds. For the 10-million-element measurement, generate the trace with
 //! `bench gen-trace` (README, Benchmarks).
 
 use crate::app::cli::{CommandResult, Failure};
@@ -28,21 +28,44 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn report(what: &str, depth: usize, times: &mut [Duration], tail: &str) {
+fn report(what: &str, limits: &str, times: &mut [Duration], tail: &str) {
     println!(
-        "  {what:<17} depth {depth:>2}: median {:>8.3} ms  p95 {:>8.3} ms  max {:>8.3} ms   {tail}",
+        "  {what:<17} {limits:<19} median {:>8.3} ms  p95 {:>8.3} ms  max {:>8.3} ms   {tail}",
         ms(percentile(times, 0.5)),
         ms(percentile(times, 0.95)),
         ms(percentile(times, 1.0)),
     );
 }
 
-/// Lineage both ways, and flow paths, from every start at one depth.
-fn measure_depth(g: &ProvGraph, starts: &[NodeId], depth: usize) {
-    let budget = Budget {
-        max_depth: Some(depth),
-        max_nodes: None,
-    };
+/// The budgets measured: the depths, the TUI's own budget, and a deep walk that
+/// only a vertex budget stops (how far information spreads in a connected trace).
+const BUDGETS: [(&str, Budget); 4] = [
+    (
+        "depth 5",
+        Budget {
+            max_depth: Some(5),
+            max_nodes: None,
+        },
+    ),
+    (
+        "depth 10",
+        Budget {
+            max_depth: Some(10),
+            max_nodes: None,
+        },
+    ),
+    ("TUI (12, 5000)", crate::app::lineage_view::UI_BUDGET),
+    (
+        "any depth, 100k",
+        Budget {
+            max_depth: None,
+            max_nodes: Some(100_000),
+        },
+    ),
+];
+
+/// Lineage both ways, and flow paths, from every start within one budget.
+fn measure(g: &ProvGraph, starts: &[NodeId], limits: &str, budget: Budget) {
     // A target per start that information does reach: the last vertex its forward walk
     // found, so that path queries measure finding a real path.
     let mut targets = Vec::with_capacity(starts.len());
@@ -64,7 +87,12 @@ fn measure_depth(g: &ProvGraph, starts: &[NodeId], depth: usize) {
             reached[reached.len() / 2],
             reached.last().copied().unwrap_or(0)
         );
-        report(&format!("lineage {}", way.name()), depth, &mut times, &tail);
+        report(
+            &format!("lineage {}", way.name()),
+            limits,
+            &mut times,
+            &tail,
+        );
     }
     let mut times = Vec::new();
     let mut found = 0;
@@ -75,7 +103,7 @@ fn measure_depth(g: &ProvGraph, starts: &[NodeId], depth: usize) {
         found += usize::from(!p.is_empty());
     }
     let tail = format!("paths found: {found}/{}", times.len());
-    report("path (flow)", depth, &mut times, &tail);
+    report("path (flow)", limits, &mut times, &tail);
     // Pairs of starts: mostly without flow, so the search explores all it can reach.
     let mut times = Vec::new();
     let mut found = 0;
@@ -88,7 +116,7 @@ fn measure_depth(g: &ProvGraph, starts: &[NodeId], depth: usize) {
         }
     }
     let tail = format!("paths found: {found}/{}", times.len());
-    report("path (any pair)", depth, &mut times, &tail);
+    report("path (any pair)", limits, &mut times, &tail);
 }
 
 /// Runs the benchmark.
@@ -129,8 +157,8 @@ pub fn run(trace: &str) -> CommandResult {
     );
     for (set, starts) in [("spread", &spread), ("busiest", &busiest)] {
         println!("{STARTS} {set} starting points:");
-        for depth in [5usize, 10] {
-            measure_depth(&g, starts, depth);
+        for (limits, budget) in BUDGETS {
+            measure(&g, starts, limits, budget);
         }
     }
     println!(

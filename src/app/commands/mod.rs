@@ -10,6 +10,7 @@ pub mod convert;
 pub mod filter;
 pub mod flow_path;
 pub mod gen_trace;
+pub mod gen_trace_links;
 pub mod lineage;
 pub mod live;
 pub mod open;
