@@ -54,6 +54,21 @@ fn replay_back_in_time_shrinks_what_is_shown_then_step_and_jump_to_the_end() {
     app.keys(b".");
     app.wait_for("53/519", W, H);
 
+    // The stats screen counts the graph of then (on a worker thread of the real loop):
+    // 53 relations had happened.
+    app.keys(keys::F8);
+    let screen = app.wait_for("Trace as of event 53 of 519", W, H);
+    let inside = |l: &str| l.trim_matches(|c| c == '│' || c == ' ').to_string();
+    let edges = screen
+        .lines()
+        .map(inside)
+        .find(|l| l.starts_with("edges"))
+        .unwrap_or_else(|| panic!("no edges line:\n{screen}"));
+    assert!(edges.ends_with(" 53"), "{screen}");
+    app.keys(keys::ESC);
+    // Wait for Esc to land: a key right after it would read as Alt+key.
+    app.wait_for("Navigator (", W, H);
+
     // To the end: everything again, and the strip goes.
     app.keys(b"e");
     let screen = app.wait_for("Navigator (136 objects)", W, H);

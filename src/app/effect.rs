@@ -423,6 +423,7 @@ fn run_walk(job: Effect, latest: &AtomicU64, reply: &dyn Fn(Msg) -> bool) -> boo
 pub struct Workers {
     search: SearchWorker,
     walks: WalkWorker,
+    counts: WalkWorker,
     reply: Box<dyn Fn(Msg) -> bool + Send + Sync>,
 }
 
@@ -435,6 +436,7 @@ impl Workers {
         Workers {
             search: SearchWorker::spawn(reply.clone()),
             walks: WalkWorker::spawn(reply.clone()),
+            counts: WalkWorker::spawn(reply.clone()),
             reply: Box::new(reply),
         }
     }
@@ -443,12 +445,12 @@ impl Workers {
     pub fn execute(&self, effect: Effect) {
         match effect {
             Effect::Search { .. } => self.search.execute(effect),
-            Effect::Lineage { .. }
-            | Effect::Path { .. }
-            | Effect::Summary { .. }
-            | Effect::CancelWalk { .. } => {
+            Effect::Lineage { .. } | Effect::Path { .. } | Effect::CancelWalk { .. } => {
                 self.walks.execute(effect);
             }
+            // Its own thread: its numbering is not the walks', and counting must not
+            // interrupt a walk (nor a walk the counting).
+            Effect::Summary { .. } => self.counts.execute(effect),
             // Small files: written here, in the effects layer, and answered at once.
             Effect::Export { files } => {
                 (self.reply)(Msg::Exported(write_export(&files)));
