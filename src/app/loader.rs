@@ -43,6 +43,9 @@ pub struct Loaded {
     pub index: SearchIndex,
     /// The order of events, for replay.
     pub timeline: crate::graph::timeline::Timeline,
+    /// The index that moves the catalog with the time cursor (made here so that the
+    /// first time key does not pay for it).
+    pub catalog_index: Option<crate::graph::catalog_as_of::CatalogAsOf>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -54,11 +57,14 @@ impl std::fmt::Debug for Loaded {
 impl Loaded {
     /// Derives catalog, summary, search index and timeline from a loaded graph.
     pub fn new(graph: ProvGraph, report: LoadReport) -> Loaded {
+        let catalog = graph.catalog();
+        let timeline = crate::graph::timeline::Timeline::build(&graph);
         Loaded {
-            catalog: graph.catalog(),
+            catalog_index: crate::graph::catalog_as_of::CatalogAsOf::new(&catalog, &timeline),
+            catalog,
             summary: summarize(&graph),
             index: SearchIndex::build(&graph),
-            timeline: crate::graph::timeline::Timeline::build(&graph),
+            timeline,
             graph,
             report,
         }

@@ -36,14 +36,17 @@ pub struct Expansion {
 
 /// Builds the rows for a catalog and an expansion state. Only versions `visible` says
 /// exist are listed, and type groups with no objects are left out (the catalog as of a
-/// time cursor keeps every group, some empty, so that group indices stay put).
+/// time cursor keeps every group, some empty, so that group indices stay put). The rows
+/// go into `rows` (cleared first), so a rebuild with a million-object group open reuses
+/// the memory it already has instead of faulting in new pages.
 pub fn build_rows(
+    rows: &mut Vec<NavRow>,
     g: &ProvGraph,
     catalog: &[TypeGroup],
     ex: &Expansion,
     visible: &dyn Fn(NodeId) -> bool,
-) -> Vec<NavRow> {
-    let mut rows = Vec::new();
+) {
+    rows.clear();
     for class in CLASSES {
         let groups: Vec<usize> = (0..catalog.len())
             .filter(|&i| catalog[i].class == class && !catalog[i].objects.is_empty())
@@ -60,7 +63,13 @@ pub fn build_rows(
             if !ex.open_groups.contains(&gi) {
                 continue;
             }
-            for &o in &catalog[gi].objects {
+            let objects = &catalog[gi].objects;
+            if ex.open_objects.is_empty() {
+                // Nothing unfolded (the usual case): no lookup per object.
+                rows.extend(objects.iter().map(|&o| NavRow::Object(gi, o)));
+                continue;
+            }
+            for &o in objects {
                 rows.push(NavRow::Object(gi, o));
                 if ex.open_objects.contains(&o) {
                     let versions = g.object(o).versions.iter().copied();
@@ -69,7 +78,6 @@ pub fn build_rows(
             }
         }
     }
-    rows
 }
 
 /// Number of objects in a class.

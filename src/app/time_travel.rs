@@ -28,6 +28,9 @@ pub struct TimeTravel {
     pub shown: bool,
     /// The whole catalog while the navigator shows the one as of the cursor.
     pub full_catalog: Option<Vec<TypeGroup>>,
+    /// The index that moves the navigator's catalog with the cursor (made with
+    /// `full_catalog`, dropped with it).
+    pub catalog_index: Option<crate::graph::catalog_as_of::CatalogAsOf>,
     /// The graph grew since the timeline last took it in (live, while nobody looked at
     /// the time): it catches up when the time is next used.
     pub behind: bool,
@@ -50,6 +53,7 @@ impl Default for TimeTravel {
             carry: 0,
             shown: false,
             full_catalog: None,
+            catalog_index: None,
             behind: false,
             summary: None,
             summary_asked: None,

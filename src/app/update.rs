@@ -74,6 +74,8 @@ impl AppState {
         self.summary = loaded.summary;
         self.search.index = std::sync::Arc::new(loaded.index);
         self.time.timeline = std::sync::Arc::new(loaded.timeline);
+        self.time.catalog_index = loaded.catalog_index;
+        self.time.full_catalog = None;
         // Small traces open with every type group expanded; big ones start folded.
         let objects: usize = self.catalog.iter().map(|t| t.objects.len()).sum();
         if objects <= 60 {

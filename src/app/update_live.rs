@@ -140,6 +140,7 @@ impl AppState {
             .collect();
         // Both cost what is new (and the number of types and objects), not the graph.
         // New objects go into the whole catalog, which the time cursor then filters.
+        self.time.catalog_index = None;
         if let Some(full) = self.time.full_catalog.take() {
             self.catalog = full;
         }

@@ -95,9 +95,13 @@ impl AppState {
 
     pub(crate) fn rebuild_nav(&mut self) {
         let time = &self.time;
-        self.nav_rows = navigator::build_rows(&self.graph, &self.catalog, &self.expansion, &|n| {
-            time.node_visible(n)
-        });
+        navigator::build_rows(
+            &mut self.nav_rows,
+            &self.graph,
+            &self.catalog,
+            &self.expansion,
+            &|n| time.node_visible(n),
+        );
         self.nav.clamp(self.nav_rows.len(), self.viewport.navigator);
     }
 

@@ -13,6 +13,7 @@ use crate::app::relations::{self, LinkRow};
 use crate::app::state::{AppState, LoadStatus, Screen};
 use crate::app::time_travel::{JumpTarget, SPEEDS};
 use crate::graph::catalog::TypeGroup;
+use crate::graph::catalog_as_of::CatalogAsOf;
 use crate::graph::store::{NodeId, ObjectId};
 
 impl AppState {
@@ -180,6 +181,7 @@ impl AppState {
         }
         // The catalog was just rebuilt whole; filter the new one.
         self.time.full_catalog = None;
+        self.time.catalog_index = None;
         if moved {
             // Positions changed meaning: counts as of an old position are not as of
             // the new one.
@@ -206,32 +208,36 @@ impl AppState {
     fn filter_as_of(&mut self) {
         match self.time.cursor {
             None => {
+                // The index stays: it is of the whole catalog, which comes back.
                 if let Some(full) = self.time.full_catalog.take() {
                     self.catalog = full;
                 }
             }
-            Some(_) => {
-                let full = self
-                    .time
-                    .full_catalog
-                    .take()
-                    .unwrap_or_else(|| std::mem::take(&mut self.catalog));
-                // Every group stays (some empty) so that group indices do not move.
-                self.catalog = full
-                    .iter()
-                    .map(|t| TypeGroup {
-                        class: t.class,
-                        kind: t.kind.clone(),
-                        objects: t
-                            .objects
-                            .iter()
-                            .copied()
-                            .filter(|&o| self.time.object_visible(o))
-                            .collect(),
-                    })
-                    .collect();
-                self.time.full_catalog = Some(full);
-            }
+            Some(cursor) => match self.time.full_catalog.take() {
+                // The catalog shown is as of the last cursor: move it.
+                Some(full) => {
+                    match &mut self.time.catalog_index {
+                        Some(index) => {
+                            index.move_to(&full, &mut self.catalog, cursor);
+                        }
+                        None => self.catalog = self.filter_catalog(&full),
+                    }
+                    self.time.full_catalog = Some(full);
+                }
+                // The catalog shown is the whole one: index it (unless the loader did),
+                // then filter it.
+                None => {
+                    let full = std::mem::take(&mut self.catalog);
+                    if self.time.catalog_index.is_none() {
+                        self.time.catalog_index = CatalogAsOf::new(&full, &self.time.timeline);
+                    }
+                    self.catalog = match &mut self.time.catalog_index {
+                        Some(index) => index.filter(&full, cursor),
+                        None => self.filter_catalog(&full),
+                    };
+                    self.time.full_catalog = Some(full);
+                }
+            },
         }
         let here = self.nav_rows.get(self.nav.cursor).copied();
         let offset = self.nav.offset;
@@ -254,6 +260,24 @@ impl AppState {
                 .clamp(self.relation_rows.len(), self.viewport.relations.max(1));
         }
         self.dirty = true;
+    }
+
+    /// Every group of `full` (empty ones too, so that group indices do not move) with
+    /// the objects that exist by the cursor: the whole walk, for a catalog the index
+    /// cannot move.
+    fn filter_catalog(&self, full: &[TypeGroup]) -> Vec<TypeGroup> {
+        full.iter()
+            .map(|t| TypeGroup {
+                class: t.class,
+                kind: t.kind.clone(),
+                objects: t
+                    .objects
+                    .iter()
+                    .copied()
+                    .filter(|&o| self.time.object_visible(o))
+                    .collect(),
+            })
+            .collect()
     }
 
     /// The relations of `n` that have happened by the time cursor.

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod attr_lists;
 pub mod batch;
 pub mod catalog;
+pub mod catalog_as_of;
 pub mod census;
 pub mod family;
 pub mod identifier;

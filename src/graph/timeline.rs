@@ -417,6 +417,15 @@ impl Timeline {
             .is_some_and(|&at| at != UNSET && at as usize <= cursor)
     }
 
+    /// The cursor position from which some version of an object is shown (None: none is
+    /// known to this timeline).
+    pub fn object_shown_from(&self, o: ObjectId) -> Option<usize> {
+        self.object_from
+            .get(o.0 as usize)
+            .filter(|&&at| at != UNSET)
+            .map(|&at| at as usize)
+    }
+
     /// The cursor position from which a vertex is shown (None: unknown to this timeline).
     pub fn node_shown_from(&self, n: NodeId) -> Option<usize> {
         self.node_from
