@@ -169,22 +169,14 @@ impl Builder {
                 self.stamp_for(actor);
                 self.fork(actor, *child_tid, *child_tgid);
             }
-            Event::Exec {
-                actor,
-                old_tid,
-                filename,
-                file,
-                script,
-                argv,
-                argv_cut,
-            } => {
-                self.stamp_for(actor);
-                if *old_tid != actor.tid
-                    && let Some(t) = self.tasks.remove(old_tid)
+            Event::Exec(e) => {
+                self.stamp_for(&e.actor);
+                if e.old_tid != e.actor.tid
+                    && let Some(t) = self.tasks.remove(&e.old_tid)
                 {
-                    self.tasks.insert(actor.tid, t);
+                    self.tasks.insert(e.actor.tid, t);
                 }
-                self.exec(actor, filename, file, *script, argv, *argv_cut);
+                self.exec(e);
             }
             Event::Exit {
                 actor,
