@@ -109,13 +109,15 @@ impl Section {
 }
 
 /// Relation types the capture writes, for their subtype bits (and the filter panel).
-pub const RELATION_KINDS: [&str; 41] = [
+pub const RELATION_KINDS: [&str; 43] = [
     "read",
     "write",
     "receive",
     "send",
     "receive_msg",
     "send_msg",
+    "send_unix",
+    "receive_unix",
     "open",
     "connect",
     "bind",

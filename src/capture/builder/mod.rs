@@ -10,6 +10,7 @@ pub mod host;
 pub mod objects;
 mod paths;
 mod processes;
+mod sockets;
 mod syscall;
 pub mod type_filter;
 
@@ -81,6 +82,9 @@ pub struct Builder {
     addresses: HashMap<String, ObjRef>,
     /// (address, socket) pairs already linked by `addressed`.
     addressed: hashbrown::HashSet<(ObjRef, ObjRef)>,
+    /// Connected unix stream sockets, both ways: the peer is remembered for when the
+    /// kernel side can no longer see it (closed before the last read).
+    unix_peers: HashMap<ObjRef, ObjRef>,
     stamp: Stamp,
     task_id: u64,
     out: Vec<Element>,
@@ -119,6 +123,7 @@ impl Builder {
             path_of: HashMap::new(),
             addresses: HashMap::new(),
             addressed: hashbrown::HashSet::new(),
+            unix_peers: HashMap::new(),
             stamp: Stamp {
                 date: host::camflow_date_now(),
                 jiffies: 0,

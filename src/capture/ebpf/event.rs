@@ -33,7 +33,7 @@ pub struct FdObject {
     pub proto: u16,
     /// Local address (IPv4 in the first four bytes).
     pub saddr: [u8; 16],
-    /// Remote address.
+    /// Remote address; for a unix socket, its peer's inode (see [`FdObject::unix_peer`]).
     pub daddr: [u8; 16],
 }
 
@@ -92,6 +92,15 @@ impl FdObject {
     /// Its file type.
     pub fn kind(&self) -> InodeKind {
         InodeKind::from_mode(self.mode)
+    }
+
+    /// For a unix socket, the socket it is connected to (device, inode), when the kernel
+    /// side found one: it keeps them where an inet socket's remote address is.
+    pub fn unix_peer(&self) -> Option<(u32, u64)> {
+        const AF_UNIX: u16 = 1;
+        let [i0, i1, i2, i3, i4, i5, i6, i7, d0, d1, d2, d3, ..] = self.daddr;
+        let ino = u64::from_le_bytes([i0, i1, i2, i3, i4, i5, i6, i7]);
+        (self.family == AF_UNIX && ino != 0).then(|| (u32::from_le_bytes([d0, d1, d2, d3]), ino))
     }
 }
 

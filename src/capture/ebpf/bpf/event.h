@@ -29,7 +29,7 @@ struct ps_obj {
     __u16 dport;     /* remote port, host order */
     __u16 proto;
     __u8 saddr[16];  /* local address (IPv4 in the first 4 bytes) */
-    __u8 daddr[16];  /* remote address */
+    __u8 daddr[16];  /* remote address; AF_UNIX: the peer socket's ino (8 bytes), dev (4) */
 };
 
 struct ps_event {
@@ -86,6 +86,9 @@ _Static_assert(__builtin_offsetof(struct ps_event, env) == 232 + 2 * PS_STR_MAX,
 /* Changes nothing that another process's events depend on (a read): it does not advance
  * the compression generation. */
 #define PS_SPEC_QUIET (1u << 28)
+/* The second fd's unix socket: its bound name goes into string slot 0 (accept: the name
+ * of the socket it was accepted on). */
+#define PS_SPEC_UNIX_NAME (1u << 29)
 
 /* Global switches (map "config", one entry). */
 #define PS_CFG_TRACK_ONLY 1     /* only tracked processes (and what they touch) */

@@ -188,8 +188,9 @@ int handle_sys_exit(unsigned long long *ctx)
     else if (which != PS_ARG_NONE)
         resolve_fd(task, (long)arg_value(e, which), &e->obj[0]);
     which = PS_SPEC_FD_B(spec);
+    struct file *second = 0;
     if (which != PS_ARG_NONE)
-        resolve_fd(task, (long)arg_value(e, which), &e->obj[1]);
+        second = resolve_fd(task, (long)arg_value(e, which), &e->obj[1]);
     which = PS_SPEC_FDPAIR(spec);
     if (which < 6) {
         int pair[2] = {-1, -1};
@@ -224,7 +225,12 @@ int handle_sys_exit(unsigned long long *ctx)
                                            (const void *)e->args[which]) == 0)
             e->str_len[1] = (__u16)len;
     }
-    __u64 gen = advance_generation(spec & PS_SPEC_QUIET);
+    if ((spec & PS_SPEC_UNIX_NAME) && e->obj[1].family == AF_UNIX && !e->str_len[0])
+        e->str_len[0] = unix_name(second, e->str[0]);
+    /* A read from a unix socket with a known peer also links the two sockets
+     * (send_unix), changing more than its own process: not quiet. */
+    int quiet = (spec & PS_SPEC_QUIET) && !has_unix_peer(&e->obj[0]);
+    __u64 gen = advance_generation(quiet);
     int sent = send(cfg, e);
     if (compressible && sent)
         remember_flow(e, gen);
