@@ -7,6 +7,7 @@
 
 pub mod element;
 pub mod host;
+pub mod name_bytes;
 pub mod objects;
 mod paths;
 mod processes;
@@ -404,7 +405,8 @@ impl Builder {
         if let Some(&r) = self.paths.get(path) {
             return r;
         }
-        let text = String::from_utf8_lossy(path).into_owned();
+        // Lossless: two names that differ only in an invalid byte stay two names.
+        let text = name_bytes::escape(path).into_owned();
         let attrs = vec![("cf:pathname", element::quote_str(&text))];
         let r = self.new_obj(
             "path",

@@ -5,6 +5,7 @@
 //! terminate_proc on exit, after which the builder forgets them.
 
 use super::element::{self, Section};
+use super::name_bytes;
 use super::objects::ObjRef;
 use super::{Builder, Process, Task};
 use crate::capture::ebpf::event::{Actor, ExecEvent};
@@ -87,7 +88,7 @@ impl Builder {
             .collect();
         let last = parts.len().saturating_sub(1);
         for (i, a) in parts.into_iter().enumerate() {
-            let text = String::from_utf8_lossy(a).into_owned();
+            let text = name_bytes::escape(a).into_owned();
             let truncated = if cut && i == last { "true" } else { "false" };
             let attrs = vec![
                 ("cf:value", element::quote_str(&text)),

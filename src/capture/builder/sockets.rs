@@ -10,13 +10,15 @@
 //! PATH` as CamFlow does; a relative path is made absolute against the process's working
 //! directory, as path names are, so a server's `bind("s.sock")` and a client's
 //! `connect("/srv/s.sock")` are one address. An abstract name (camflow-formats.md does not
-//! say how CamFlow writes one) is written `@name`, as /proc/net/unix and `ss` show it. An
+//! say how CamFlow writes one) is written `@name`, as /proc/net/unix and `ss` show it.
+//! Bytes that are not UTF-8 are written as `name_bytes` says, as in path names. An
 //! accepted unix socket is addressed by the name of the socket it was accepted on (the
 //! kernel copies it at connect): its peer is usually unnamed, and the listening name is
 //! what says which service was talked to.
 
 use super::Builder;
 use super::element::{Section, quote_str};
+use super::name_bytes;
 use super::objects::ObjRef;
 use crate::capture::ebpf::event::FdObject;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -55,10 +57,8 @@ impl SockAddr {
                 };
                 (json, format!("[address] {v} {host} ({port})"))
             }
-            SockAddr::UnixPath(path) => unix_json(String::from_utf8_lossy(path).into_owned()),
-            SockAddr::UnixAbstract(name) => {
-                unix_json(format!("@{}", String::from_utf8_lossy(name)))
-            }
+            SockAddr::UnixPath(path) => unix_json(name_bytes::escape(path).into_owned()),
+            SockAddr::UnixAbstract(name) => unix_json(format!("@{}", name_bytes::escape(name))),
         }
     }
 }
