@@ -8,6 +8,7 @@ mod common;
 
 use common::can_capture;
 use common::capture::capture_with;
+use common::walk::with_attr;
 use petgraph::Direction;
 use provscope::graph::ProvGraph;
 use provscope::graph::store::NodeId;
@@ -22,11 +23,6 @@ fn workload() -> [&'static str; 4] {
 
 fn text(g: &ProvGraph, n: NodeId, name: &str) -> Option<String> {
     g.node_attr_text(n, name).map(|v| v.into_owned())
-}
-
-/// The nodes of `kind`.
-fn of_kind<'g>(g: &'g ProvGraph, kind: &'g str) -> impl Iterator<Item = NodeId> + 'g {
-    g.defined_nodes().filter(move |&n| g.node_kind(n) == kind)
 }
 
 /// The argv values of a process memory (its `arg` relations in).
@@ -44,9 +40,7 @@ fn with_env_the_exec_environment_is_an_envp_entity_of_the_new_process() {
     }
     let dir = tempfile::tempdir().unwrap();
     let g = capture_with(dir.path(), &["--env"], &workload());
-    let marked: Vec<NodeId> = of_kind(&g, "envp")
-        .filter(|&n| text(&g, n, "cf:value").as_deref() == Some(MARKER))
-        .collect();
+    let marked = with_attr(&g, "envp", "cf:value", MARKER);
     assert_eq!(marked.len(), 1, "one envp entity holds the marker");
     let envp = marked[0];
     assert_eq!(text(&g, envp, "cf:truncated").as_deref(), Some("false"));
@@ -87,10 +81,13 @@ fn without_env_no_environment_is_recorded() {
     let g = capture_with(dir.path(), &[], &workload());
     // The same run is there (its argv is), its environment is not.
     assert!(
-        of_kind(&g, "argv").any(|n| text(&g, n, "cf:value").as_deref() == Some("/bin/true")),
+        !with_attr(&g, "argv", "cf:value", "/bin/true").is_empty(),
         "the exec was recorded"
     );
-    assert_eq!(of_kind(&g, "envp").count(), 0, "no envp entity");
+    assert!(
+        g.defined_nodes().all(|n| g.node_kind(n) != "envp"),
+        "no envp entity"
+    );
     assert!(
         g.edge_ids().all(|e| g.edge_kind(e) != "env"),
         "no env relation"

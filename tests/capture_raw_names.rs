@@ -8,9 +8,8 @@ mod common;
 
 use common::can_capture;
 use common::capture::capture;
-use common::walk::by_path;
+use common::walk::{by_path, with_attr};
 use provscope::capture::builder::name_bytes::unescape;
-use provscope::graph::ProvGraph;
 use provscope::graph::store::NodeId;
 use std::collections::HashSet;
 
@@ -24,14 +23,6 @@ for name in (b"raw-\xfe", b"raw-\xff", b"raw-\\xFF"):
         f.write(b"written")
 os.spawnv(os.P_WAIT, "/bin/true", [b"true", b"arg-\xff"])
 "#;
-
-/// The path entities whose `cf:pathname` is `text`.
-fn path_entities(g: &ProvGraph, text: &str) -> Vec<NodeId> {
-    g.defined_nodes()
-        .filter(|&n| g.node_kind(n) == "path")
-        .filter(|&n| g.node_attr_text(n, "cf:pathname").as_deref() == Some(text))
-        .collect()
-}
 
 #[test]
 fn a_name_with_an_invalid_byte_is_kept_escaped_and_distinct() {
@@ -51,7 +42,7 @@ fn a_name_with_an_invalid_byte_is_kept_escaped_and_distinct() {
     let mut files = HashSet::new();
     let mut paths = HashSet::new();
     for (text, raw) in &names {
-        let entities = path_entities(&g, text);
+        let entities = with_attr(&g, "path", "cf:pathname", text);
         assert_eq!(entities.len(), 1, "one path entity named {text}");
         assert_eq!(
             g.node_attr_text(entities[0], "prov:label").as_deref(),
@@ -82,9 +73,9 @@ fn a_name_with_an_invalid_byte_is_kept_escaped_and_distinct() {
         "no name lost its bytes"
     );
     // argv: the same rule.
-    assert!(
-        g.defined_nodes().any(|n| g.node_kind(n) == "argv"
-            && g.node_attr_text(n, "cf:value").as_deref() == Some("arg-\\xFF")),
+    assert_eq!(
+        with_attr(&g, "argv", "cf:value", "arg-\\xFF").len(),
+        1,
         "the argument keeps its 0xFF as \\xFF"
     );
 }
