@@ -4,7 +4,8 @@
  * the builder would drop both relations as exact repeats. Here that is decided without
  * sending the record. "Nothing in between" is kept conservatively with one global
  * generation, advanced by every recorded event except reads (a read changes only its own
- * process, whose last flow is the per-process entry itself), so a repeat is dropped only
+ * process, whose last flow is the per-process entry itself; not so a read from a unix
+ * socket with a known peer, which also links the two sockets), so a repeat is dropped only
  * when no write, open, fork, exec, rename... happened anywhere since. Two threads of one
  * process racing on different CPUs may see each other late; the events were concurrent,
  * so the order in which the repeat came first is as true as the other. */
