@@ -5,31 +5,12 @@
 
 mod common;
 
+use common::can_capture;
+use common::capture::capture;
 use common::walk::{backward, by_path};
-use common::{can_capture, provscope};
-use provscope::capture::camflow::load::load_traces;
-use provscope::capture::camflow::reader::ReaderOptions;
 use provscope::graph::ProvGraph;
 use provscope::graph::store::NodeId;
 use std::collections::HashSet;
-use std::path::Path;
-
-/// Captures `cmd` (tracked) into a file in `dir` and loads it.
-fn capture(dir: &Path, cmd: &[&str]) -> ProvGraph {
-    let out = dir.join("capture.w3c.log");
-    let out_s = out.to_string_lossy().into_owned();
-    let mut args = vec!["capture", "-o", &out_s, "--track", "--"];
-    args.extend_from_slice(cmd);
-    let run = provscope(&args, None);
-    assert!(
-        run.status.success(),
-        "capture failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let mut g = ProvGraph::new();
-    load_traces(&[out_s], &ReaderOptions::default(), &mut g).expect("the capture loads");
-    g
-}
 
 fn kinds_of(g: &ProvGraph, set: &HashSet<NodeId>, kind: &str) -> usize {
     set.iter().filter(|&&n| g.node_kind(n) == kind).count()

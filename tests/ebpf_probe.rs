@@ -45,10 +45,8 @@ fn records_a_child_opening_a_file_with_its_inode() {
                 {
                     opened = Some(e.objects[0].ino);
                 }
-                Event::Exec {
-                    actor, filename, ..
-                } if actor.tgid == pid => {
-                    exec_seen = filename.ends_with(b"cat");
+                Event::Exec(e) if e.actor.tgid == pid => {
+                    exec_seen = e.filename.ends_with(b"cat");
                 }
                 _ => {}
             }

@@ -43,6 +43,10 @@ pub enum Command {
         /// Start with this capture policy (camflow.ini); F4 changes it while it runs.
         #[arg(long, value_name = "F")]
         policy: Option<String>,
+        /// Also record each exec's environment (envp entities); off by default because
+        /// an environment holds secrets.
+        #[arg(long)]
+        env: bool,
     },
     /// Count a trace's elements by type, dangling edges and skipped lines.
     Stats {
@@ -147,6 +151,10 @@ pub enum Command {
         /// Capture under this policy (camflow.ini).
         #[arg(long, value_name = "F")]
         policy: Option<String>,
+        /// Also record each exec's environment (envp entities); off by default because
+        /// an environment holds secrets.
+        #[arg(long)]
+        env: bool,
         /// A command to run; the capture stops when it exits.
         #[arg(last = true)]
         command: Vec<String>,
@@ -258,7 +266,7 @@ pub fn main() -> ExitCode {
         Command::Demo => commands::open::run_demo(),
         Command::Open { traces } => commands::open::run(traces),
         Command::Attach { source } => commands::live::attach(&source),
-        Command::Live { save, policy } => commands::live::live(save, policy),
+        Command::Live { save, policy, env } => commands::live::live(save, policy, env),
         Command::Stats { traces, json } => commands::stats::run(&traces, json),
         Command::Convert { trace, to, output } => commands::convert::run(&trace, to, &output),
         Command::Lineage {
@@ -317,6 +325,7 @@ pub fn main() -> ExitCode {
             duration,
             track,
             policy,
+            env,
             command,
             serve,
         } => commands::capture::run(&commands::capture::CaptureOptions {
@@ -327,6 +336,7 @@ pub fn main() -> ExitCode {
                 .map(std::time::Duration::from_secs_f64),
             track,
             policy,
+            env,
             command,
             serve,
         }),

@@ -20,6 +20,15 @@ pub fn by_path(g: &ProvGraph, path: &str, kind: &str) -> Vec<NodeId> {
     out
 }
 
+/// The defined vertices of `kind` whose attribute `name` reads `value` (strings
+/// unquoted).
+pub fn with_attr(g: &ProvGraph, kind: &str, name: &str, value: &str) -> Vec<NodeId> {
+    g.defined_nodes()
+        .filter(|&n| g.node_kind(n) == kind)
+        .filter(|&n| g.node_attr_text(n, name).as_deref() == Some(value))
+        .collect()
+}
+
 /// Every vertex information can have come from, walking edges backwards; edges of the
 /// `skip` types are not followed.
 pub fn backward(g: &ProvGraph, from: &[NodeId], skip: &[&str]) -> HashSet<NodeId> {

@@ -40,6 +40,8 @@ pub struct CaptureOptions {
     pub track: bool,
     /// A camflow.ini policy file.
     pub policy: Option<String>,
+    /// Record exec's environment (envp) too.
+    pub env: bool,
     /// A command to run (and stop with).
     pub command: Vec<String>,
     /// Serve the capture on this socket.
@@ -207,6 +209,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         probe.set_process(pid, TRACKED).map_err(Failure::other)?;
         probe.set_track_only(true).map_err(Failure::other)?;
     }
+    probe.set_env(opts.env).map_err(Failure::other)?;
     let mut recorder = Recorder::new(Host::read(), &mut sink);
     let mut following =
         Following::start(&control, &mut probe, recorder.filter_mut()).map_err(Failure::other)?;

@@ -46,8 +46,9 @@ pub fn attach(arg: &str) -> CommandResult {
     result
 }
 
-/// Captures this machine and explores it live, under `policy` (camflow.ini) if given.
-pub fn live(save: Option<String>, policy: Option<String>) -> CommandResult {
+/// Captures this machine and explores it live, under `policy` (camflow.ini) if given,
+/// with exec's environment when `env` asks for it.
+pub fn live(save: Option<String>, policy: Option<String>, env: bool) -> CommandResult {
     // Said before the screen changes, so the reason stays readable.
     if !has_privilege() {
         return Err(Failure::other(ProbeError::Privilege));
@@ -57,6 +58,7 @@ pub fn live(save: Option<String>, policy: Option<String>) -> CommandResult {
     let source = LiveSource::Capture {
         save: save.map(PathBuf::from),
         control: ControlHandle(Arc::new(PolicyControl::new(policy))),
+        env,
     };
     run_tui(TraceSource::Live(source)).map_err(Failure::other)
 }

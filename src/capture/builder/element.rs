@@ -34,7 +34,7 @@ impl NodeClass {
 
 /// Node kinds the capture makes, with a distinct subtype bit each. Readers name types
 /// from the `prov:type` string (the bits moved between CamFlow releases).
-pub const NODE_KINDS: [(&str, NodeClass); 16] = [
+pub const NODE_KINDS: [(&str, NodeClass); 17] = [
     ("task", NodeClass::Activity),
     ("machine", NodeClass::Agent),
     ("process_memory", NodeClass::Entity),
@@ -50,6 +50,7 @@ pub const NODE_KINDS: [(&str, NodeClass); 16] = [
     ("address", NodeClass::Entity),
     ("path", NodeClass::Entity),
     ("argv", NodeClass::Entity),
+    ("envp", NodeClass::Entity),
     ("packet", NodeClass::Entity),
 ];
 
@@ -108,13 +109,15 @@ impl Section {
 }
 
 /// Relation types the capture writes, for their subtype bits (and the filter panel).
-pub const RELATION_KINDS: [&str; 40] = [
+pub const RELATION_KINDS: [&str; 43] = [
     "read",
     "write",
     "receive",
     "send",
     "receive_msg",
     "send_msg",
+    "send_unix",
+    "receive_unix",
     "open",
     "connect",
     "bind",
@@ -142,6 +145,7 @@ pub const RELATION_KINDS: [&str; 40] = [
     "exec",
     "exec_task",
     "arg",
+    "env",
     "named",
     "addressed",
     "terminate_task",

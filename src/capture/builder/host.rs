@@ -32,7 +32,8 @@ fn c_field(field: &[libc::c_char]) -> String {
         .take_while(|&&c| c != 0)
         .map(|&c| c as u8)
         .collect();
-    String::from_utf8_lossy(&bytes).into_owned()
+    // A host name is bytes too: kept lossless, as path names are.
+    super::name_bytes::escape(&bytes).into_owned()
 }
 
 impl Host {

@@ -3,7 +3,7 @@
 //! (their terminations) must stay whole.
 
 use super::*;
-use crate::capture::ebpf::event::{Actor, Event, FdObject};
+use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject};
 
 fn host() -> Host {
     Host {
@@ -32,7 +32,7 @@ fn run_one(b: &mut Builder, pid: u32) {
         child_tid: pid,
         child_tgid: pid,
     });
-    b.handle(&Event::Exec {
+    b.handle(&Event::Exec(ExecEvent {
         actor: actor(pid, pid),
         old_tid: pid,
         filename: b"/usr/bin/true".to_vec(),
@@ -45,7 +45,9 @@ fn run_one(b: &mut Builder, pid: u32) {
         script: false,
         argv: b"true\0--version\0".to_vec(),
         argv_cut: false,
-    });
+        envp: b"HOME=/root\0".to_vec(),
+        envp_cut: false,
+    }));
     b.handle(&Event::Exit {
         actor: actor(pid, pid),
         process_ended: true,
@@ -77,4 +79,5 @@ fn processes_that_end_leave_nothing_behind() {
     assert_eq!(count("terminate_proc"), runs);
     assert_eq!(count("terminate_task"), runs);
     assert_eq!(count("arg"), 2 * runs);
+    assert_eq!(count("env"), runs);
 }

@@ -7,9 +7,11 @@
 
 pub mod element;
 pub mod host;
+pub mod name_bytes;
 pub mod objects;
 mod paths;
 mod processes;
+mod sockets;
 mod syscall;
 pub mod type_filter;
 
@@ -81,6 +83,9 @@ pub struct Builder {
     addresses: HashMap<String, ObjRef>,
     /// (address, socket) pairs already linked by `addressed`.
     addressed: hashbrown::HashSet<(ObjRef, ObjRef)>,
+    /// Connected unix stream sockets, both ways: the peer is remembered for when the
+    /// kernel side can no longer see it (closed before the last read).
+    unix_peers: HashMap<ObjRef, ObjRef>,
     stamp: Stamp,
     task_id: u64,
     out: Vec<Element>,
@@ -119,6 +124,7 @@ impl Builder {
             path_of: HashMap::new(),
             addresses: HashMap::new(),
             addressed: hashbrown::HashSet::new(),
+            unix_peers: HashMap::new(),
             stamp: Stamp {
                 date: host::camflow_date_now(),
                 jiffies: 0,
@@ -169,22 +175,14 @@ impl Builder {
                 self.stamp_for(actor);
                 self.fork(actor, *child_tid, *child_tgid);
             }
-            Event::Exec {
-                actor,
-                old_tid,
-                filename,
-                file,
-                script,
-                argv,
-                argv_cut,
-            } => {
-                self.stamp_for(actor);
-                if *old_tid != actor.tid
-                    && let Some(t) = self.tasks.remove(old_tid)
+            Event::Exec(e) => {
+                self.stamp_for(&e.actor);
+                if e.old_tid != e.actor.tid
+                    && let Some(t) = self.tasks.remove(&e.old_tid)
                 {
-                    self.tasks.insert(actor.tid, t);
+                    self.tasks.insert(e.actor.tid, t);
                 }
-                self.exec(actor, filename, file, *script, argv, *argv_cut);
+                self.exec(e);
             }
             Event::Exit {
                 actor,
@@ -407,7 +405,8 @@ impl Builder {
         if let Some(&r) = self.paths.get(path) {
             return r;
         }
-        let text = String::from_utf8_lossy(path).into_owned();
+        // Lossless: two names that differ only in an invalid byte stay two names.
+        let text = name_bytes::escape(path).into_owned();
         let attrs = vec![("cf:pathname", element::quote_str(&text))];
         let r = self.new_obj(
             "path",

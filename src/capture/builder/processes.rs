@@ -1,13 +1,14 @@
 //! Tasks and processes in the builder: a task (activity) per thread and a
 //! process_memory per process, made on first sight, cloned on fork (`clone`, and
 //! `clone_mem` for a new process), a new process_memory on exec (with the program, its
-//! path and its argv), and terminate_task / terminate_proc on exit, after which the
-//! builder forgets them.
+//! path, its argv and, when the capture asked for it, its envp), and terminate_task /
+//! terminate_proc on exit, after which the builder forgets them.
 
 use super::element::{self, Section};
+use super::name_bytes;
 use super::objects::ObjRef;
 use super::{Builder, Process, Task};
-use crate::capture::ebpf::event::Actor;
+use crate::capture::ebpf::event::{Actor, ExecEvent};
 
 impl Builder {
     /// The task object of a thread, made (with its process) on first sight.
@@ -73,22 +74,30 @@ impl Builder {
 
     /// argv entities (NUL separated) linked to a process by `arg`.
     pub(super) fn args(&mut self, memory: ObjRef, argv: &[u8], cut: bool) {
-        let parts: Vec<&[u8]> = argv
+        self.exec_strings(Strings::ARGV, memory, argv, cut);
+    }
+
+    /// One entity per NUL-separated string of `area` (argv or envp, CamFlow's `cf:value`
+    /// and `cf:truncated`), each linked to the process by `what.relation`. At most 64,
+    /// for a long /proc cmdline (the kernel side sends at most PS_STR_MAX bytes).
+    fn exec_strings(&mut self, what: Strings, memory: ObjRef, area: &[u8], cut: bool) {
+        let parts: Vec<&[u8]> = area
             .split(|&b| b == 0)
             .filter(|a| !a.is_empty())
             .take(64)
             .collect();
         let last = parts.len().saturating_sub(1);
         for (i, a) in parts.into_iter().enumerate() {
-            let text = String::from_utf8_lossy(a).into_owned();
+            let text = name_bytes::escape(a).into_owned();
             let truncated = if cut && i == last { "true" } else { "false" };
             let attrs = vec![
                 ("cf:value", element::quote_str(&text)),
                 ("cf:truncated", element::quote_str(truncated)),
             ];
-            let arg = self.new_obj("argv", attrs, Some(format!("[argv] {text}")), true, None);
-            self.relate(Section::WasDerivedFrom, "arg", arg, memory);
-            self.forget(arg);
+            let label = format!("[{}] {text}", what.kind);
+            let node = self.new_obj(what.kind, attrs, Some(label), true, None);
+            self.relate(Section::WasDerivedFrom, what.relation, node, memory);
+            self.forget(node);
         }
     }
 
@@ -125,21 +134,14 @@ impl Builder {
         );
     }
 
-    pub(super) fn exec(
-        &mut self,
-        actor: &Actor,
-        filename: &[u8],
-        file: &crate::capture::ebpf::event::FdObject,
-        script: bool,
-        argv: &[u8],
-        argv_cut: bool,
-    ) {
+    pub(super) fn exec(&mut self, e: &ExecEvent) {
+        let (actor, file) = (&e.actor, &e.file);
         let task = self.task(actor);
         self.task_id = self.obj(task).id;
-        let path = self.resolve(actor.tgid, None, None, filename);
+        let path = self.resolve(actor.tgid, None, None, &e.filename);
         let loaded = (file.ino != 0).then(|| self.inode(file.dev, file.ino, file.mode));
         // A script names its own file; the loaded file is then its interpreter.
-        let (binary, interpreter) = if script {
+        let (binary, interpreter) = if e.script {
             (self.stat_object(&path), loaded)
         } else {
             (loaded, None)
@@ -159,7 +161,9 @@ impl Builder {
         }
         let path_obj = self.path_obj(&path);
         self.relate(Section::WasDerivedFrom, "named", path_obj, memory);
-        self.args(memory, argv, argv_cut);
+        self.args(memory, &e.argv, e.argv_cut);
+        // Empty unless the capture was asked for it (`--env`): it holds secrets.
+        self.exec_strings(Strings::ENVP, memory, &e.envp, e.envp_cut);
         self.relate(Section::Used, "memory_read", memory, task);
         match self.procs.get_mut(&actor.tgid) {
             Some(p) => {
@@ -200,4 +204,24 @@ impl Builder {
             self.forget(p.memory);
         }
     }
+}
+
+/// The strings exec hands a program: CamFlow's node type and relation for each.
+#[derive(Clone, Copy)]
+struct Strings {
+    kind: &'static str,
+    relation: &'static str,
+}
+
+impl Strings {
+    /// Arguments: `argv` entities, `arg` relations.
+    const ARGV: Strings = Strings {
+        kind: "argv",
+        relation: "arg",
+    };
+    /// Environment: `envp` entities, `env` relations.
+    const ENVP: Strings = Strings {
+        kind: "envp",
+        relation: "env",
+    };
 }

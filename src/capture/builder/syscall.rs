@@ -1,7 +1,8 @@
 //! Syscall records to CamFlow relations, by relation class (see
 //! `capture::ebpf::syscalls`). Data moving in is `X → task` plus `memory_write`
 //! (task → process_memory); data moving out is `memory_read` (process_memory → task) plus
-//! `task → X`. Calls CamFlow misses (dup, pipe, symlink, mknod) are recorded too.
+//! `task → X`; sockets' addresses and unix peers are in `sockets`. Calls CamFlow misses
+//! (dup, pipe, symlink, mknod) are recorded too.
 
 use super::Builder;
 use super::element::{Section, quote_str};
@@ -36,6 +37,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
                 _ => "read",
             };
             let o = b.fd_object(obj0);
+            b.unix_received(o, obj0);
             b.flow_in(actor, task, o, kind);
         }
         Class::Write | Class::Send if e.ret > 0 => {
@@ -46,9 +48,10 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             };
             let o = b.fd_object(obj0);
             if spec.name == "sendto" {
-                b.address_of(o, str1, obj0, false);
+                b.address_of(actor.tgid, o, str1, obj0, false);
             }
             b.flow_out(actor, task, o, kind);
+            b.unix_sent(o, obj0);
         }
         Class::Read | Class::Write | Class::Receive | Class::Send => b.stats.ignored += 1,
         Class::Open => {
@@ -70,7 +73,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
         }
         Class::Connect | Class::Bind => {
             let o = b.fd_object(obj0);
-            b.address_of(o, str1, obj0, spec.class == Class::Bind);
+            b.address_of(actor.tgid, o, str1, obj0, spec.class == Class::Bind);
             b.relate(Section::WasGeneratedBy, spec.name, task, o);
         }
         Class::Listen => {
@@ -81,7 +84,9 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             let listening = b.fd_object(obj0);
             let new = b.fd_object(&e.objects[1]);
             b.relate(Section::WasDerivedFrom, "accept_socket", listening, new);
-            b.address_of(new, &[], &e.objects[1], false);
+            // The peer's inet address; for a unix socket, the listening socket's name the
+            // kernel side read (the peer is usually unnamed).
+            b.address_of(actor.tgid, new, str0, &e.objects[1], false);
             b.relate(Section::Used, "accept", new, task);
         }
         Class::Socket => {
@@ -197,8 +202,10 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
         Class::Transfer if e.ret > 0 => {
             let src = b.fd_object(obj0);
             let dst = b.fd_object(&e.objects[1]);
+            b.unix_received(src, obj0);
             b.flow_in(actor, task, src, "read");
             b.flow_out(actor, task, dst, "write");
+            b.unix_sent(dst, &e.objects[1]);
         }
         Class::Transfer => b.stats.ignored += 1,
         Class::Chdir => {
@@ -276,131 +283,6 @@ impl Builder {
         self.relate(Section::WasGeneratedBy, "setattr", task, iattr);
         self.relate(Section::WasDerivedFrom, "setattr_inode", iattr, inode);
     }
-
-    /// Links a socket to the address it talks to (or, with `local`, is bound to), from
-    /// a raw sockaddr when the call passed one, else from the socket itself.
-    fn address_of(&mut self, socket: ObjRef, sockaddr: &[u8], o: &FdObject, local: bool) {
-        let Some((json, label)) = parse_sockaddr(sockaddr).or_else(|| socket_address(o, local))
-        else {
-            return;
-        };
-        let a = match self.addresses.get(&json) {
-            Some(&a) => a,
-            None => {
-                let a = self.new_obj(
-                    "address",
-                    vec![("cf:address", json.clone())],
-                    Some(label),
-                    true,
-                    None,
-                );
-                self.addresses.insert(json, a);
-                a
-            }
-        };
-        if self.addressed.insert((a, socket)) {
-            self.relate(Section::WasDerivedFrom, "addressed", a, socket);
-        }
-    }
 }
 
 use std::os::unix::ffi::OsStrExt;
-
-fn inet_json(family: &str, host: &str, port: u16) -> (String, String) {
-    let json = format!(
-        "{{\"type\":{},\"host\":{},\"serv\":{}}}",
-        quote_str(family),
-        quote_str(host),
-        quote_str(&port.to_string())
-    );
-    let v = if family == "AF_INET6" { "IPV6" } else { "IPV4" };
-    (json, format!("[address] {v} {host} ({port})"))
-}
-
-/// CamFlow's nested `cf:address` object and label for a raw `struct sockaddr`.
-pub fn parse_sockaddr(raw: &[u8]) -> Option<(String, String)> {
-    if raw.len() < 2 {
-        return None;
-    }
-    match u16::from_le_bytes([raw[0], raw[1]]) {
-        2 if raw.len() >= 8 => {
-            let port = u16::from_be_bytes([raw[2], raw[3]]);
-            let ip = std::net::Ipv4Addr::new(raw[4], raw[5], raw[6], raw[7]);
-            Some(inet_json("AF_INET", &ip.to_string(), port))
-        }
-        10 if raw.len() >= 24 => {
-            let port = u16::from_be_bytes([raw[2], raw[3]]);
-            let mut a = [0u8; 16];
-            a.copy_from_slice(&raw[8..24]);
-            Some(inet_json(
-                "AF_INET6",
-                &std::net::Ipv6Addr::from(a).to_string(),
-                port,
-            ))
-        }
-        1 => {
-            let path = &raw[2..];
-            let text = match path.first() {
-                Some(0) => format!(
-                    "@{}",
-                    String::from_utf8_lossy(
-                        path[1..].split(|&b| b == 0).next().unwrap_or_default()
-                    )
-                ),
-                _ => String::from_utf8_lossy(path.split(|&b| b == 0).next().unwrap_or_default())
-                    .into_owned(),
-            };
-            if text.is_empty() {
-                return None;
-            }
-            let json = format!("{{\"type\":\"AF_UNIX\",\"path\":{}}}", quote_str(&text));
-            Some((json, format!("[address] UNIX {text}")))
-        }
-        _ => None,
-    }
-}
-
-/// The address a socket is connected to (or bound to, `local`), from the kernel side.
-fn socket_address(o: &FdObject, local: bool) -> Option<(String, String)> {
-    let (addr, port) = if local {
-        (&o.saddr, o.sport)
-    } else {
-        (&o.daddr, o.dport)
-    };
-    match o.family {
-        2 if port != 0 => {
-            let ip = std::net::Ipv4Addr::new(addr[0], addr[1], addr[2], addr[3]);
-            Some(inet_json("AF_INET", &ip.to_string(), port))
-        }
-        10 if port != 0 => Some(inet_json(
-            "AF_INET6",
-            &std::net::Ipv6Addr::from(*addr).to_string(),
-            port,
-        )),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sockaddrs_read_like_camflow_addresses() {
-        let mut v4 = vec![2, 0, 0x01, 0xbb, 198, 51, 100, 9];
-        v4.extend([0u8; 8]);
-        let (json, label) = parse_sockaddr(&v4).unwrap();
-        assert_eq!(
-            json,
-            r#"{"type":"AF_INET","host":"198.51.100.9","serv":"443"}"#
-        );
-        assert_eq!(label, "[address] IPV4 198.51.100.9 (443)");
-        let mut unix = vec![1, 0];
-        unix.extend(b"/run/x.sock\0junk");
-        assert_eq!(
-            parse_sockaddr(&unix).unwrap().1,
-            "[address] UNIX /run/x.sock"
-        );
-        assert!(parse_sockaddr(&[9, 9, 9]).is_none());
-    }
-}

@@ -7,6 +7,9 @@ use std::fmt;
 /// Offset of the string area; records without strings end here.
 pub const HEADER_LEN: usize = 232;
 const STR_MAX: usize = 256;
+/// Where exec's envp starts (after the two string slots); a record with it is this long
+/// plus one slot.
+const ENV_AT: usize = HEADER_LEN + 2 * STR_MAX;
 const OBJ_LEN: usize = 56;
 
 /// What an fd referred to when the syscall returned.
@@ -30,7 +33,7 @@ pub struct FdObject {
     pub proto: u16,
     /// Local address (IPv4 in the first four bytes).
     pub saddr: [u8; 16],
-    /// Remote address.
+    /// Remote address; for a unix socket, its peer's inode (see [`FdObject::unix_peer`]).
     pub daddr: [u8; 16],
 }
 
@@ -90,6 +93,15 @@ impl FdObject {
     pub fn kind(&self) -> InodeKind {
         InodeKind::from_mode(self.mode)
     }
+
+    /// For a unix socket, the socket it is connected to (device, inode), when the kernel
+    /// side found one: it keeps them where an inet socket's remote address is.
+    pub fn unix_peer(&self) -> Option<(u32, u64)> {
+        const AF_UNIX: u16 = 1;
+        let [i0, i1, i2, i3, i4, i5, i6, i7, d0, d1, d2, d3, ..] = self.daddr;
+        let ino = u64::from_le_bytes([i0, i1, i2, i3, i4, i5, i6, i7]);
+        (self.family == AF_UNIX && ino != 0).then(|| (u32::from_le_bytes([d0, d1, d2, d3]), ino))
+    }
 }
 
 /// Who did something.
@@ -124,22 +136,7 @@ pub enum Event {
         child_tgid: u32,
     },
     /// A task started a new program.
-    Exec {
-        /// The task (after exec).
-        actor: Actor,
-        /// The task id before exec (differs when a non-leader thread exec'd).
-        old_tid: u32,
-        /// The program's path as given to exec.
-        filename: Vec<u8>,
-        /// The program file (for a script, its interpreter).
-        file: FdObject,
-        /// True when `filename` is a script run by the interpreter in `file`.
-        script: bool,
-        /// argv, NUL separated (possibly cut).
-        argv: Vec<u8>,
-        /// True when argv did not fit.
-        argv_cut: bool,
-    },
+    Exec(ExecEvent),
     /// A task ended.
     Exit {
         /// The task.
@@ -147,6 +144,29 @@ pub enum Event {
         /// True when it was the last task of its process.
         process_ended: bool,
     },
+}
+
+/// A task that started a new program, and what it started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecEvent {
+    /// The task (after exec).
+    pub actor: Actor,
+    /// The task id before exec (differs when a non-leader thread exec'd).
+    pub old_tid: u32,
+    /// The program's path as given to exec.
+    pub filename: Vec<u8>,
+    /// The program file (for a script, its interpreter).
+    pub file: FdObject,
+    /// True when `filename` is a script run by the interpreter in `file`.
+    pub script: bool,
+    /// argv, NUL separated (possibly cut).
+    pub argv: Vec<u8>,
+    /// True when argv did not fit.
+    pub argv_cut: bool,
+    /// envp, NUL separated (possibly cut); empty unless the capture asked for it.
+    pub envp: Vec<u8>,
+    /// True when envp did not fit.
+    pub envp_cut: bool,
 }
 
 /// A returned syscall with what the kernel side resolved.
@@ -224,10 +244,15 @@ fn object_at(b: &[u8], at: usize) -> FdObject {
 /// String slot `i`: `len` counts the terminating NUL for C strings; raw byte slots
 /// (argv, sockaddr) have no NUL to drop, so trailing NULs are trimmed only once.
 fn string_at(b: &[u8], slot: usize, len: usize) -> Option<Vec<u8>> {
+    bytes_at(b, HEADER_LEN + slot * STR_MAX, len)
+}
+
+/// The `len` bytes (at most one slot) of a string area at `start`, one trailing NUL
+/// dropped.
+fn bytes_at(b: &[u8], start: usize, len: usize) -> Option<Vec<u8>> {
     if len == 0 {
         return None;
     }
-    let start = HEADER_LEN + slot * STR_MAX;
     let len = len.min(STR_MAX);
     let bytes = b.get(start..start + len)?;
     let mut v = bytes.to_vec();
@@ -289,15 +314,23 @@ pub fn decode(b: &[u8]) -> Result<Event, DecodeError> {
             child_tid: aux[0],
             child_tgid: aux[1],
         }),
-        3 => Ok(Event::Exec {
-            actor,
-            old_tid: aux[0],
-            filename: string_at(b, 0, str_len[0]).unwrap_or_default(),
-            file: object_at(b, 112),
-            script: flags & 4 != 0,
-            argv: string_at(b, 1, str_len[1]).unwrap_or_default(),
-            argv_cut: cut[1],
-        }),
+        3 => {
+            let env_len = aux[1] as usize;
+            if env_len > 0 && b.len() < ENV_AT + STR_MAX {
+                return Err(DecodeError::Short(b.len()));
+            }
+            Ok(Event::Exec(ExecEvent {
+                actor,
+                old_tid: aux[0],
+                filename: string_at(b, 0, str_len[0]).unwrap_or_default(),
+                file: object_at(b, 112),
+                script: flags & 4 != 0,
+                argv: string_at(b, 1, str_len[1]).unwrap_or_default(),
+                argv_cut: cut[1],
+                envp: bytes_at(b, ENV_AT, env_len).unwrap_or_default(),
+                envp_cut: flags & 8 != 0,
+            }))
+        }
         4 => Ok(Event::Exit {
             actor,
             process_ended: aux[0] != 0,
@@ -338,6 +371,31 @@ mod tests {
         assert_eq!(e.objects[0].ino, 4242);
         assert_eq!(e.objects[0].kind(), InodeKind::File);
         assert!(e.strings[1].is_none());
+    }
+
+    #[test]
+    fn an_exec_with_its_environment_decodes() {
+        let mut b = record(3, &[b"/usr/bin/env", b"env\0-i"]);
+        b.resize(ENV_AT + STR_MAX, 0);
+        let env = b"SECRET=1\0PATH=/bin\0";
+        b[ENV_AT..ENV_AT + env.len()].copy_from_slice(env);
+        b[100..104].copy_from_slice(&(env.len() as u32).to_le_bytes());
+        b[228..232].copy_from_slice(&8u32.to_le_bytes());
+        let Event::Exec(e) = decode(&b).unwrap() else {
+            panic!("not an exec")
+        };
+        assert_eq!(e.filename, b"/usr/bin/env");
+        assert_eq!(e.envp, b"SECRET=1\0PATH=/bin");
+        assert!(e.envp_cut && !e.argv_cut);
+        // Without envp the record is two slots long, and promising one it lacks is refused.
+        let plain = record(3, &[b"/bin/true", b"true"]);
+        let Event::Exec(e) = decode(&plain).unwrap() else {
+            panic!("not an exec")
+        };
+        assert!(e.envp.is_empty());
+        let mut short = plain;
+        short[100] = 4;
+        assert!(matches!(decode(&short), Err(DecodeError::Short(_))));
     }
 
     #[test]

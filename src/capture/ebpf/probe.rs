@@ -72,6 +72,7 @@ const CFG_CGROUP_FILTER: u32 = 8;
 const CFG_INODE_FILTER: u32 = 16;
 const CFG_PAUSED: u32 = 32;
 const CFG_COMPRESS: u32 = 64;
+const CFG_ENV: u32 = 128;
 
 /// Counter slots, in `enum ps_counter` order, with their report names.
 pub const COUNTER_NAMES: [&str; 15] = [
@@ -288,6 +289,12 @@ impl Probe {
     /// Off, every read and write is sent, as a throughput measurement needs.
     pub fn set_compression(&mut self, on: bool) -> Result<(), ProbeError> {
         self.set_flag(CFG_COMPRESS, on)
+    }
+
+    /// Whether exec records carry the new program's environment (envp). Off unless asked
+    /// for: an environment holds secrets (tokens, passwords) that a trace then keeps.
+    pub fn set_env(&mut self, on: bool) -> Result<(), ProbeError> {
+        self.set_flag(CFG_ENV, on)
     }
 
     /// Switches a relation class off (not captured) or on.

@@ -145,6 +145,9 @@ pub struct Spec {
     pub addr: Option<u8>,
     /// An `int[2]` of fds written by the call (pipe, socketpair).
     pub fd_pair: Option<u8>,
+    /// The second fd's unix socket name goes into the first string (accept: the name
+    /// of the listening socket).
+    pub unix_name: bool,
 }
 
 const fn spec(nr: u32, name: &'static str, class: Class) -> Spec {
@@ -158,6 +161,7 @@ const fn spec(nr: u32, name: &'static str, class: Class) -> Spec {
         str_b: None,
         addr: None,
         fd_pair: None,
+        unix_name: false,
     }
 }
 
@@ -200,6 +204,11 @@ const fn pair(mut s: Spec, a: u8) -> Spec {
     s
 }
 
+const fn unix_name(mut s: Spec) -> Spec {
+    s.unix_name = true;
+    s
+}
+
 use Arg::{N, Ret};
 use Class as C;
 
@@ -228,8 +237,8 @@ pub const TABLE: &[Spec] = &[
     addr(fd(spec(42, "connect", C::Connect), N(0)), 1),
     addr(fd(spec(49, "bind", C::Bind), N(0)), 1),
     fd(spec(50, "listen", C::Listen), N(0)),
-    fd2(spec(43, "accept", C::Accept), N(0), Ret),
-    fd2(spec(288, "accept4", C::Accept), N(0), Ret),
+    unix_name(fd2(spec(43, "accept", C::Accept), N(0), Ret)),
+    unix_name(fd2(spec(288, "accept4", C::Accept), N(0), Ret)),
     fd(spec(41, "socket", C::Socket), Ret),
     pair(spec(53, "socketpair", C::Socket), 3),
     pair(spec(22, "pipe", C::Pipe), 0),
@@ -283,6 +292,8 @@ pub fn by_nr(nr: u32) -> Option<&'static Spec> {
 
 const NONE: u32 = 7;
 const RET: u32 = 6;
+/// `PS_SPEC_UNIX_NAME`.
+const UNIX_NAME: u32 = 1 << 29;
 
 fn arg_bits(a: Option<Arg>) -> u32 {
     match a {
@@ -307,6 +318,7 @@ impl Spec {
             | index_bits(self.addr) << 20
             | index_bits(self.fd_pair) << 23
             | self.compression_bits()
+            | if self.unix_name { UNIX_NAME } else { 0 }
     }
 
     /// `PS_SPEC_COMPRESSIBLE` for the fd-only flows whose exact repeats the kernel may
@@ -344,9 +356,11 @@ mod tests {
         assert_eq!(((s >> 8) & 7, (s >> 11) & 7), (7, 0));
         assert_eq!((s >> 14) & 7, 1);
         assert_eq!((s >> 17) & 7, 3);
-        // accept4: fd from arg 0 and from the return value.
+        // accept4: fd from arg 0 and from the return value, the new socket's unix name.
         let a = by_nr(288).unwrap().encode();
         assert_eq!(((a >> 8) & 7, (a >> 11) & 7), (0, 6));
+        assert_ne!(a & 1 << 29, 0);
+        assert_eq!(by_nr(42).unwrap().encode() & 1 << 29, 0, "connect has none");
     }
 
     #[test]

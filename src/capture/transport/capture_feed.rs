@@ -39,16 +39,26 @@ impl Write for Shared {
     }
 }
 
+/// What the live capture records besides the policy's choice.
+#[derive(Clone, Copy, Debug)]
+pub struct With<'a> {
+    /// Also append everything captured to this file.
+    pub save: Option<&'a Path>,
+    /// Record exec's environment (envp) too.
+    pub env: bool,
+}
+
 /// Captures until nobody listens; runs on the calling thread.
-pub fn run(save: Option<&Path>, control: &PolicyControl, send: Send) {
-    if let Err(message) = capture(save, control, &send) {
+pub fn run(with: With<'_>, control: &PolicyControl, send: Send) {
+    if let Err(message) = capture(with, control, &send) {
         send(FeedEvent::Broken(message));
     }
 }
 
-fn capture(save: Option<&Path>, control: &PolicyControl, send: &Send) -> Result<(), String> {
+fn capture(with: With<'_>, control: &PolicyControl, send: &Send) -> Result<(), String> {
     let mut probe = Probe::load().map_err(|e| e.to_string())?;
-    let mut saved = match save {
+    probe.set_env(with.env).map_err(|e| e.to_string())?;
+    let mut saved = match with.save {
         Some(path) => {
             let file = File::create(path)
                 .map_err(|e| format!("cannot write '{}': {e}", path.display()))?;

@@ -43,6 +43,8 @@ pub enum LiveSource {
         save: Option<PathBuf>,
         /// The capture policy, which the filter panel changes while it runs.
         control: ControlHandle,
+        /// Record exec's environment (envp) too (`live --env`).
+        env: bool,
     },
     /// A directory of CamFlow's relay channel files (`provenance<cpu>`,
     /// `long_provenance<cpu>`).
@@ -347,8 +349,12 @@ pub fn run(source: &LiveSource, send: Send) {
             }
             Reading::Relay(reader, idle)
         }),
-        LiveSource::Capture { save, control } => {
-            crate::capture::transport::capture_feed::run(save.as_deref(), &control.0, send);
+        LiveSource::Capture { save, control, env } => {
+            let with = crate::capture::transport::capture_feed::With {
+                save: save.as_deref(),
+                env: *env,
+            };
+            crate::capture::transport::capture_feed::run(with, &control.0, send);
             return;
         }
     };

@@ -54,6 +54,10 @@ static long (*bpf_ringbuf_output)(void *ringbuf, void *data, __u64 size,
                                   __u64 flags) = (void *)130;
 static __u64 (*bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;
 
+/* CO-RE: 1 when the running kernel's BTF has this type, 0 when not (relocated at load,
+ * so the verifier drops the branch that needs it). */
+#define TYPE_EXISTS(type) __builtin_preserve_type_info(*(type *)0, 0)
+
 /* CO-RE read: the field offset is relocated against the running kernel's BTF at load. */
 #define CORE_READ(dst, src) \
     bpf_probe_read_kernel(&(dst), sizeof(dst), __builtin_preserve_access_index(&(src)))

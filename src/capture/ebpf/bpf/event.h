@@ -6,7 +6,7 @@
 
 #include "bpf_defs.h"
 
-#define PS_ABI_VERSION 1
+#define PS_ABI_VERSION 2
 #define PS_STR_MAX 256
 #define PS_NR_MAX 512
 #define PS_COUNTERS 16
@@ -29,7 +29,7 @@ struct ps_obj {
     __u16 dport;     /* remote port, host order */
     __u16 proto;
     __u8 saddr[16];  /* local address (IPv4 in the first 4 bytes) */
-    __u8 daddr[16];  /* remote address */
+    __u8 daddr[16];  /* remote address; AF_UNIX: the peer socket's ino (8 bytes), dev (4) */
 };
 
 struct ps_event {
@@ -43,11 +43,15 @@ struct ps_event {
     __u64 cgroup;
     __s64 ret;       /* syscall return value */
     __u64 args[6];   /* syscall arguments */
-    __u32 aux[4];    /* fork: child tid, child tgid; exit: 1 when the process ends; pipe fds */
+    __u32 aux[4];    /* fork: child tid, child tgid; exit: 1 when the process ends; pipe fds;
+                      * exec: old pid, then the bytes of envp in env (0 = absent) */
     struct ps_obj obj[2];
     __u16 str_len[2]; /* bytes read into str[i] including the NUL; 0 = absent */
     __u32 flags;      /* PS_EV_* */
     char str[2][PS_STR_MAX];
+    /* exec's envp, only when PS_CFG_ENV asks for it: sent only then, so every other
+     * record stays as short as before. */
+    char env[PS_STR_MAX];
 };
 
 /* The offsets src/capture/ebpf/event.rs decodes: a change here fails the build. */
@@ -57,10 +61,12 @@ _Static_assert(__builtin_offsetof(struct ps_event, aux) == 96, "ps_event.aux");
 _Static_assert(__builtin_offsetof(struct ps_event, obj) == 112, "ps_event.obj");
 _Static_assert(__builtin_offsetof(struct ps_event, str_len) == 224, "ps_event.str_len");
 _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
+_Static_assert(__builtin_offsetof(struct ps_event, env) == 232 + 2 * PS_STR_MAX, "ps_event.env");
 
 #define PS_EV_STR0_CUT 1 /* str[0] filled its buffer: the string may be longer */
 #define PS_EV_STR1_CUT 2
 #define PS_EV_SCRIPT 4   /* exec: the program was a script; obj[0] is its interpreter */
+#define PS_EV_ENV_CUT 8  /* exec: envp filled its buffer: the environment may be longer */
 
 /* Syscall table entry: which relation class a syscall belongs to, and which arguments
  * name fds, strings, socket addresses and fd pairs. 7 means "none", 6 "the return value". */
@@ -80,6 +86,9 @@ _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
 /* Changes nothing that another process's events depend on (a read): it does not advance
  * the compression generation. */
 #define PS_SPEC_QUIET (1u << 28)
+/* The second fd's unix socket: its bound name goes into string slot 0 (accept: the name
+ * of the socket it was accepted on). */
+#define PS_SPEC_UNIX_NAME (1u << 29)
 
 /* Global switches (map "config", one entry). */
 #define PS_CFG_TRACK_ONLY 1     /* only tracked processes (and what they touch) */
@@ -89,6 +98,7 @@ _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
 #define PS_CFG_INODE_FILTER 16  /* consult "inodes" */
 #define PS_CFG_PAUSED 32        /* record nothing (counted as filtered) */
 #define PS_CFG_COMPRESS 64      /* drop exact repeats of reads and writes in the kernel */
+#define PS_CFG_ENV 128          /* exec records carry envp (off by default: it holds secrets) */
 
 struct ps_config {
     __u32 flags;

@@ -38,15 +38,38 @@ struct sock_common {
     struct in6_addr skc_v6_rcv_saddr;
 };
 
+struct socket;
+
 struct sock {
     struct sock_common __sk_common;
     __u16 sk_protocol;
     __u16 sk_type;
+    struct socket *sk_socket;
 };
+
+struct file;
 
 struct socket {
     short type;
     struct sock *sk;
+    struct file *file;
+};
+
+struct sockaddr_un {
+    unsigned short sun_family;
+    char sun_path[108];
+};
+
+/* A unix socket's bound name (net/af_unix.h): `len` bytes of `name`. */
+struct unix_address {
+    int len;
+    struct sockaddr_un name[];
+};
+
+/* Cast from its first member, the struct sock. */
+struct unix_sock {
+    struct unix_address *addr;
+    struct sock *peer;
 };
 
 struct file {
@@ -66,6 +89,8 @@ struct files_struct {
 struct mm_struct {
     unsigned long arg_start;
     unsigned long arg_end;
+    unsigned long env_start;
+    unsigned long env_end;
 };
 
 struct signal_struct {

@@ -13,275 +13,12 @@
 #include "bpf_defs.h"
 #include "kernel_types.h"
 #include "event.h"
+#include "maps.h"
+#include "compression.h"
+#include "filters.h"
+#include "resolve.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define S_IFMT 0170000
-#define S_IFSOCK 0140000
-#define AF_INET 2
-#define AF_INET6 10
-
-struct {
-    __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 1 << 24);
-} events SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, struct ps_event);
-} scratch SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, PS_NR_MAX);
-    __type(key, __u32);
-    __type(value, __u32);
-} syscalls SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, struct ps_config);
-} config SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 65536);
-    __type(key, __u32);
-    __type(value, __u32);
-} pids SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1024);
-    __type(key, __u32);
-    __type(value, __u32);
-} uids SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1024);
-    __type(key, __u32);
-    __type(value, __u32);
-} gids SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1024);
-    __type(key, __u64);
-    __type(value, __u32);
-} cgroups SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 65536);
-    __type(key, struct ps_inode_key);
-    __type(value, __u32);
-} inodes SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, PS_COUNTERS);
-    __type(key, __u32);
-    __type(value, __u64);
-} counters SEC(".maps");
-
-/* Compression (CamFlow's edge compression, done before the ring buffer): a process that
- * reads or writes the same object through the same call again, with nothing recorded in
- * between that could change the task, its process memory or the object, adds no edge:
- * the builder would drop both relations as exact repeats. Here that is decided without
- * sending the record. "Nothing in between" is kept conservatively with one global
- * generation, advanced by every recorded event except reads (a read changes only its own
- * process, whose last flow is the per-process entry itself), so a repeat is dropped only
- * when no write, open, fork, exec, rename... happened anywhere since. Two threads of one
- * process racing on different CPUs may see each other late; the events were concurrent,
- * so the order in which the repeat came first is as true as the other. */
-struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 16384);
-    __type(key, __u32);
-    __type(value, struct ps_last_flow);
-} last_flow SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, __u64);
-} generation SEC(".maps");
-
-static __always_inline void count(__u32 slot)
-{
-    __u64 *c = bpf_map_lookup_elem(&counters, &slot);
-    if (c)
-        *c += 1;
-}
-
-static __always_inline struct ps_config *get_config(void)
-{
-    __u32 zero = 0;
-    return bpf_map_lookup_elem(&config, &zero);
-}
-
-/* Process-level filters, cheapest first. Returns 0 when the event must not be recorded
- * (and counts why). */
-static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u64 uid_gid)
-{
-    __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-    __u32 pf = pflags ? *pflags : 0;
-    if (pf & PS_OPAQUE) {
-        count(PS_C_F_OPAQUE);
-        return 0;
-    }
-    if (cfg->flags & PS_CFG_PAUSED) {
-        count(PS_C_F_PAUSED);
-        return 0;
-    }
-    if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) &&
-        !(cfg->flags & PS_CFG_INODE_FILTER)) {
-        count(PS_C_F_TRACK);
-        return 0;
-    }
-    if (cfg->flags & PS_CFG_UID_FILTER) {
-        __u32 uid = (__u32)uid_gid;
-        if (bpf_map_lookup_elem(&uids, &uid)) {
-            count(PS_C_F_UID);
-            return 0;
-        }
-    }
-    if (cfg->flags & PS_CFG_GID_FILTER) {
-        __u32 gid = (__u32)(uid_gid >> 32);
-        if (bpf_map_lookup_elem(&gids, &gid)) {
-            count(PS_C_F_GID);
-            return 0;
-        }
-    }
-    if (cfg->flags & PS_CFG_CGROUP_FILTER) {
-        __u64 cg = bpf_get_current_cgroup_id();
-        if (bpf_map_lookup_elem(&cgroups, &cg)) {
-            count(PS_C_F_CGROUP);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static __always_inline void fill_socket(struct file *f, struct ps_obj *o)
-{
-    struct socket *sock = 0;
-    struct sock *sk = 0;
-    short type = 0;
-    __be16 dport = 0;
-    CORE_READ(sock, f->private_data);
-    if (!sock)
-        return;
-    CORE_READ(type, sock->type);
-    o->sock_type = (__u16)type;
-    CORE_READ(sk, sock->sk);
-    if (!sk)
-        return;
-    CORE_READ(o->family, sk->__sk_common.skc_family);
-    CORE_READ(o->sport, sk->__sk_common.skc_num);
-    CORE_READ(dport, sk->__sk_common.skc_dport);
-    o->dport = (__u16)((dport >> 8) | (dport << 8));
-    CORE_READ(o->proto, sk->sk_protocol);
-    if (o->family == AF_INET) {
-        CORE_READ(*(__u32 *)o->saddr, sk->__sk_common.skc_rcv_saddr);
-        CORE_READ(*(__u32 *)o->daddr, sk->__sk_common.skc_daddr);
-    } else if (o->family == AF_INET6) {
-        CORE_READ(o->saddr, sk->__sk_common.skc_v6_rcv_saddr);
-        CORE_READ(o->daddr, sk->__sk_common.skc_v6_daddr);
-    }
-}
-
-/* Inode identity of an open file. */
-static __always_inline void file_object(struct file *f, struct ps_obj *o)
-{
-    struct inode *inode = 0;
-    struct super_block *sb = 0;
-    if (!f)
-        return;
-    CORE_READ(inode, f->f_inode);
-    if (!inode)
-        return;
-    CORE_READ(o->ino, inode->i_ino);
-    CORE_READ(o->mode, inode->i_mode);
-    CORE_READ(sb, inode->i_sb);
-    if (sb)
-        CORE_READ(o->dev, sb->s_dev);
-}
-
-/* What fd refers to in the current task: inode number, device, mode, socket details. */
-static __always_inline void resolve_fd(struct task_struct *task, long fd, struct ps_obj *o)
-{
-    struct files_struct *files = 0;
-    struct fdtable *fdt = 0;
-    struct file **fds = 0;
-    struct file *f = 0;
-    unsigned int max_fds = 0;
-
-    o->ino = 0;
-    o->mode = 0;
-    o->family = 0;
-    if (fd < 0 || fd > 0xfffff)
-        return;
-    CORE_READ(files, task->files);
-    if (!files)
-        return;
-    CORE_READ(fdt, files->fdt);
-    if (!fdt)
-        return;
-    CORE_READ(max_fds, fdt->max_fds);
-    if ((unsigned long)fd >= max_fds)
-        return;
-    CORE_READ(fds, fdt->fd);
-    if (!fds)
-        return;
-    bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-    if (!f)
-        return;
-    file_object(f, o);
-    if (o->ino && (o->mode & S_IFMT) == S_IFSOCK)
-        fill_socket(f, o);
-}
-
-/* Inode filters: an opaque inode hides the event; a tracked one lets it through in
- * track-only mode and, as CamFlow's propagate does, makes the process tracked. */
-static __always_inline int inode_passes(struct ps_config *cfg, struct ps_event *e, __u32 tgid)
-{
-    int tracked = 0;
-    if (!(cfg->flags & PS_CFG_INODE_FILTER))
-        return 1;
-    for (int i = 0; i < 2; i++) {
-        struct ps_inode_key key = {.ino = e->obj[i].ino, .dev = e->obj[i].dev};
-        if (!key.ino)
-            continue;
-        __u32 *fl = bpf_map_lookup_elem(&inodes, &key);
-        if (!fl)
-            continue;
-        if (*fl & PS_OPAQUE) {
-            count(PS_C_F_INODE);
-            return 0;
-        }
-        if (*fl & PS_TRACKED)
-            tracked = 1;
-    }
-    if (cfg->flags & PS_CFG_TRACK_ONLY) {
-        __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-        if (pflags && (*pflags & PS_TRACKED))
-            return 1;
-        if (!tracked) {
-            count(PS_C_F_TRACK);
-            return 0;
-        }
-        __u32 fl = PS_TRACKED;
-        bpf_map_update_elem(&pids, &tgid, &fl, BPF_ANY);
-    }
-    return 1;
-}
 
 /* Argument `which` straight from the registers (before a record exists). */
 static __always_inline __u64 arg_value_regs(struct pt_regs *regs, __u32 which)
@@ -324,50 +61,31 @@ static __always_inline void read_string(struct ps_event *e, int slot, __u64 ptr)
         e->flags |= slot ? PS_EV_STR1_CUT : PS_EV_STR0_CUT;
 }
 
-/* The generation after this event: advanced unless the event is quiet. Advanced even
- * when the record is then lost, which only makes compression more cautious. */
-static __always_inline __u64 advance_generation(int quiet)
+/* Bytes [start, end) of the current task's memory into `dst` (PS_STR_MAX bytes), cut to
+ * fit (then *cut is set, also when they fill it exactly). Returns how many were read; 0
+ * when there were none or they could not be read. */
+static __always_inline __u16 read_user_area(char *dst, unsigned long start, unsigned long end,
+                                            int *cut)
 {
-    __u32 zero = 0;
-    __u64 *g = bpf_map_lookup_elem(&generation, &zero);
-    if (!g)
+    if (end <= start)
         return 0;
-    if (quiet)
-        return *g;
-    return __sync_fetch_and_add(g, 1) + 1;
-}
-
-/* True when this flow (thread `tid` of `tgid`, syscall `nr`, object `o`) repeats its
- * process's last recorded one with nothing recorded in between. */
-static __always_inline int is_repeat(__u32 tgid, __u32 tid, __u32 nr, struct ps_obj *o)
-{
-    __u32 zero = 0;
-    struct ps_last_flow *last = bpf_map_lookup_elem(&last_flow, &tgid);
-    if (!last)
+    unsigned long len = end - start;
+    if (len >= PS_STR_MAX) {
+        len = PS_STR_MAX;
+        *cut = 1;
+    }
+    if (bpf_probe_read_user(dst, len, (const void *)start) != 0)
         return 0;
-    __u64 *g = bpf_map_lookup_elem(&generation, &zero);
-    return g && last->generation == *g && last->tid == tid && last->nr == nr &&
-           last->ino == o->ino && last->dev == o->dev;
-}
-
-static __always_inline void remember_flow(struct ps_event *e, __u64 gen)
-{
-    struct ps_last_flow v = {
-        .ino = e->obj[0].ino,
-        .generation = gen,
-        .dev = e->obj[0].dev,
-        .tid = e->tid,
-        .nr = e->nr,
-        .pad = 0,
-    };
-    bpf_map_update_elem(&last_flow, &e->tgid, &v, BPF_ANY);
+    return (__u16)len;
 }
 
 /* Writes the record; 1 when it was written, 0 when it was lost (and counted). */
 static __always_inline int send(struct ps_config *cfg, struct ps_event *e)
 {
     __u64 size = __builtin_offsetof(struct ps_event, str);
-    if (e->str_len[1])
+    if (e->kind == PS_EXEC && e->aux[1])
+        size = sizeof(struct ps_event);
+    else if (e->str_len[1])
         size += 2 * PS_STR_MAX;
     else if (e->str_len[0])
         size += PS_STR_MAX;
@@ -470,8 +188,9 @@ int handle_sys_exit(unsigned long long *ctx)
     else if (which != PS_ARG_NONE)
         resolve_fd(task, (long)arg_value(e, which), &e->obj[0]);
     which = PS_SPEC_FD_B(spec);
+    struct file *second = 0;
     if (which != PS_ARG_NONE)
-        resolve_fd(task, (long)arg_value(e, which), &e->obj[1]);
+        second = resolve_fd(task, (long)arg_value(e, which), &e->obj[1]);
     which = PS_SPEC_FDPAIR(spec);
     if (which < 6) {
         int pair[2] = {-1, -1};
@@ -506,7 +225,12 @@ int handle_sys_exit(unsigned long long *ctx)
                                            (const void *)e->args[which]) == 0)
             e->str_len[1] = (__u16)len;
     }
-    __u64 gen = advance_generation(spec & PS_SPEC_QUIET);
+    if ((spec & PS_SPEC_UNIX_NAME) && e->obj[1].family == AF_UNIX && !e->str_len[0])
+        e->str_len[0] = unix_name(second, e->str[0]);
+    /* A read from a unix socket with a known peer also links the two sockets
+     * (send_unix), changing more than its own process: not quiet. */
+    int quiet = (spec & PS_SPEC_QUIET) && !has_unix_peer(&e->obj[0]);
+    __u64 gen = advance_generation(quiet);
     int sent = send(cfg, e);
     if (compressible && sent)
         remember_flow(e, gen);
@@ -596,7 +320,8 @@ int handle_exec(unsigned long long *ctx)
     if (interp && interp != filename)
         e->flags |= PS_EV_SCRIPT;
     file_object(file, &e->obj[0]);
-    /* argv: the new program's arguments, NUL separated, from its own memory. */
+    /* argv and, when asked, envp: the new program's arguments and environment, NUL
+     * separated, from its own memory, each cut at PS_STR_MAX bytes. */
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     struct mm_struct *mm = 0;
     unsigned long start = 0, end = 0;
@@ -605,15 +330,18 @@ int handle_exec(unsigned long long *ctx)
         CORE_READ(start, mm->arg_start);
         CORE_READ(end, mm->arg_end);
     }
-    if (end > start) {
-        unsigned long len = end - start;
-        if (len >= PS_STR_MAX) {
-            len = PS_STR_MAX;
-            e->flags |= PS_EV_STR1_CUT;
-        }
-        if (bpf_probe_read_user(e->str[1], len,
-                                (const void *)start) == 0)
-            e->str_len[1] = (__u16)len;
+    int cut = 0;
+    e->str_len[1] = read_user_area(e->str[1], start, end, &cut);
+    if (cut)
+        e->flags |= PS_EV_STR1_CUT;
+    if (mm && (cfg->flags & PS_CFG_ENV)) {
+        start = end = 0;
+        CORE_READ(start, mm->env_start);
+        CORE_READ(end, mm->env_end);
+        cut = 0;
+        e->aux[1] = read_user_area(e->env, start, end, &cut);
+        if (cut)
+            e->flags |= PS_EV_ENV_CUT;
     }
     if (!e->str_len[1] && e->str_len[0])
         e->str_len[1] = 1; /* keep the layout: slot 1 present but empty */

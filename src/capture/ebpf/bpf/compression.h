@@ -1,0 +1,70 @@
+/* Compression (CamFlow's edge compression, done before the ring buffer): a process that
+ * reads or writes the same object through the same call again, with nothing recorded in
+ * between that could change the task, its process memory or the object, adds no edge:
+ * the builder would drop both relations as exact repeats. Here that is decided without
+ * sending the record. "Nothing in between" is kept conservatively with one global
+ * generation, advanced by every recorded event except reads (a read changes only its own
+ * process, whose last flow is the per-process entry itself; not so a read from a unix
+ * socket with a known peer, which also links the two sockets), so a repeat is dropped only
+ * when no write, open, fork, exec, rename... happened anywhere since. Two threads of one
+ * process racing on different CPUs may see each other late; the events were concurrent,
+ * so the order in which the repeat came first is as true as the other. */
+#ifndef PROVSCOPE_COMPRESSION_H
+#define PROVSCOPE_COMPRESSION_H
+
+#include "maps.h"
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u32);
+    __type(value, struct ps_last_flow);
+} last_flow SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} generation SEC(".maps");
+
+/* The generation after this event: advanced unless the event is quiet. Advanced even
+ * when the record is then lost, which only makes compression more cautious. */
+static __always_inline __u64 advance_generation(int quiet)
+{
+    __u32 zero = 0;
+    __u64 *g = bpf_map_lookup_elem(&generation, &zero);
+    if (!g)
+        return 0;
+    if (quiet)
+        return *g;
+    return __sync_fetch_and_add(g, 1) + 1;
+}
+
+/* True when this flow (thread `tid` of `tgid`, syscall `nr`, object `o`) repeats its
+ * process's last recorded one with nothing recorded in between. */
+static __always_inline int is_repeat(__u32 tgid, __u32 tid, __u32 nr, struct ps_obj *o)
+{
+    __u32 zero = 0;
+    struct ps_last_flow *last = bpf_map_lookup_elem(&last_flow, &tgid);
+    if (!last)
+        return 0;
+    __u64 *g = bpf_map_lookup_elem(&generation, &zero);
+    return g && last->generation == *g && last->tid == tid && last->nr == nr &&
+           last->ino == o->ino && last->dev == o->dev;
+}
+
+static __always_inline void remember_flow(struct ps_event *e, __u64 gen)
+{
+    struct ps_last_flow v = {
+        .ino = e->obj[0].ino,
+        .generation = gen,
+        .dev = e->obj[0].dev,
+        .tid = e->tid,
+        .nr = e->nr,
+        .pad = 0,
+    };
+    bpf_map_update_elem(&last_flow, &e->tgid, &v, BPF_ANY);
+}
+
+#endif

@@ -1,0 +1,87 @@
+/* The filters decided in the kernel, so that filtered-out activity costs no record:
+ * process-level ones (opaque and tracked processes, users, groups, cgroups, pause) and
+ * inode-level ones (opaque and tracked files). Each refusal is counted by cause. */
+#ifndef PROVSCOPE_FILTERS_H
+#define PROVSCOPE_FILTERS_H
+
+#include "maps.h"
+
+/* Process-level filters, cheapest first. Returns 0 when the event must not be recorded
+ * (and counts why). */
+static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u64 uid_gid)
+{
+    __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
+    __u32 pf = pflags ? *pflags : 0;
+    if (pf & PS_OPAQUE) {
+        count(PS_C_F_OPAQUE);
+        return 0;
+    }
+    if (cfg->flags & PS_CFG_PAUSED) {
+        count(PS_C_F_PAUSED);
+        return 0;
+    }
+    if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) &&
+        !(cfg->flags & PS_CFG_INODE_FILTER)) {
+        count(PS_C_F_TRACK);
+        return 0;
+    }
+    if (cfg->flags & PS_CFG_UID_FILTER) {
+        __u32 uid = (__u32)uid_gid;
+        if (bpf_map_lookup_elem(&uids, &uid)) {
+            count(PS_C_F_UID);
+            return 0;
+        }
+    }
+    if (cfg->flags & PS_CFG_GID_FILTER) {
+        __u32 gid = (__u32)(uid_gid >> 32);
+        if (bpf_map_lookup_elem(&gids, &gid)) {
+            count(PS_C_F_GID);
+            return 0;
+        }
+    }
+    if (cfg->flags & PS_CFG_CGROUP_FILTER) {
+        __u64 cg = bpf_get_current_cgroup_id();
+        if (bpf_map_lookup_elem(&cgroups, &cg)) {
+            count(PS_C_F_CGROUP);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Inode filters: an opaque inode hides the event; a tracked one lets it through in
+ * track-only mode and, as CamFlow's propagate does, makes the process tracked. */
+static __always_inline int inode_passes(struct ps_config *cfg, struct ps_event *e, __u32 tgid)
+{
+    int tracked = 0;
+    if (!(cfg->flags & PS_CFG_INODE_FILTER))
+        return 1;
+    for (int i = 0; i < 2; i++) {
+        struct ps_inode_key key = {.ino = e->obj[i].ino, .dev = e->obj[i].dev};
+        if (!key.ino)
+            continue;
+        __u32 *fl = bpf_map_lookup_elem(&inodes, &key);
+        if (!fl)
+            continue;
+        if (*fl & PS_OPAQUE) {
+            count(PS_C_F_INODE);
+            return 0;
+        }
+        if (*fl & PS_TRACKED)
+            tracked = 1;
+    }
+    if (cfg->flags & PS_CFG_TRACK_ONLY) {
+        __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
+        if (pflags && (*pflags & PS_TRACKED))
+            return 1;
+        if (!tracked) {
+            count(PS_C_F_TRACK);
+            return 0;
+        }
+        __u32 fl = PS_TRACKED;
+        bpf_map_update_elem(&pids, &tgid, &fl, BPF_ANY);
+    }
+    return 1;
+}
+
+#endif
