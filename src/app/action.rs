@@ -175,6 +175,9 @@ pub enum Msg {
     /// Time passes (live sessions and playback): rates, catching up, refreshing counts,
     /// playing forward.
     Tick,
+    /// The loop is idle while records wait (a live source faster than the view): one
+    /// more bounded ingest step.
+    Ingest,
     /// An export was written (the paths) or failed (why).
     Exported(Result<Vec<String>, String>),
     /// A lineage walk finished (or was interrupted).

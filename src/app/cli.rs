@@ -226,7 +226,12 @@ pub enum BenchCommand {
     /// the time of each update (to compare with one 16 ms frame).
     Live {
         /// Trace file, replayed as a fast live stream.
-        trace: String,
+        #[arg(required_unless_present = "capture")]
+        trace: Option<String>,
+        /// Instead of a trace: this machine's real capture (root) for this many seconds,
+        /// with a built-in workload of file-copy loops.
+        #[arg(long, value_name = "SECONDS", conflicts_with = "trace")]
+        capture: Option<u64>,
     },
     /// Generate a large trace from a real sample by repeating it with rewritten
     /// identifiers, so that every copy's elements stay distinct.
@@ -350,7 +355,13 @@ pub fn main() -> ExitCode {
             BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
             BenchCommand::Ui { trace } => commands::bench_ui::run(&trace),
             BenchCommand::Lineage { trace } => commands::bench_lineage::run(&trace),
-            BenchCommand::Live { trace } => commands::bench_live::run(&trace),
+            BenchCommand::Live { trace, capture } => match (trace, capture) {
+                (_, Some(seconds)) => commands::bench_live_capture::run(seconds),
+                (Some(trace), None) => commands::bench_live::run(&trace),
+                (None, None) => Err(Failure::input(anyhow::anyhow!(
+                    "bench live needs a trace, or --capture SECONDS"
+                ))),
+            },
             BenchCommand::GenTrace { from, size, output } => {
                 commands::gen_trace::run(&from, &size, &output)
             }

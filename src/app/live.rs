@@ -3,16 +3,22 @@
 //! elements arrive. `update_live` changes it; the status bar draws it.
 
 use crate::app::filter_panel::FilterPanel;
-use crate::graph::batch::RecordBatch;
+use crate::graph::batch::Backlog;
 use crate::graph::catalog::GrowingCatalog;
 use std::collections::VecDeque;
 
 /// Ticks per second (the run loop sends one every quarter second when live).
 pub const TICKS_PER_SECOND: u64 = 4;
 
-/// Records ingested per step: bounds the time a step takes (about 4 µs a record, so
-/// ~10 ms), so a burst never freezes a frame; the rest waits for the next step.
+/// Records ingested per step at most (about 4 µs a record on an idle core, so ~10 ms), so
+/// a burst never freezes a frame; the rest waits for the next step.
 pub const INGEST_PER_STEP: usize = 2_500;
+/// Wall time a step may take: on a machine whose cores are busy (a capture and its
+/// workload on two cores) records cost more wall time, and the step ends here instead.
+pub const INGEST_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(6);
+/// Objects the search index takes in per tick (each costs its label: a few µs), so that
+/// indexing a fast stream never holds a frame; search lags a busy stream by a few ticks.
+pub const INDEX_PER_TICK: usize = 2_000;
 
 /// Where the source stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +72,7 @@ pub struct LiveView {
     /// The view is frozen; records keep arriving into `waiting`.
     pub paused: bool,
     /// Received, not yet in the graph.
-    pub waiting: RecordBatch,
+    pub waiting: Backlog,
     /// Records received in all.
     pub received: u64,
     /// Arrival rate.
@@ -92,7 +98,7 @@ impl LiveView {
         LiveView {
             source: SourceState::Receiving,
             paused: false,
-            waiting: RecordBatch::default(),
+            waiting: Backlog::default(),
             received: 0,
             rate: Rate::default(),
             ticks: 0,

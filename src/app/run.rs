@@ -15,7 +15,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// Events the loop receives.
@@ -33,6 +33,8 @@ pub enum AppEvent {
     Feed(FeedEvent),
     /// A quarter second passed (live sessions, playback).
     Tick,
+    /// Nothing arrived and live records wait: ingest a step.
+    Idle,
 }
 
 /// Where a trace comes from.
@@ -94,6 +96,7 @@ pub fn handle_event(state: &mut AppState, event: AppEvent) -> Vec<Effect> {
         AppEvent::Worker(m) => m,
         AppEvent::Feed(e) => Msg::Feed(e),
         AppEvent::Tick => Msg::Tick,
+        AppEvent::Idle => Msg::Ingest,
     };
     state.update(msg)
 }
@@ -123,23 +126,8 @@ pub fn run_loop<B: Backend>(
         if state.should_quit {
             return Ok(());
         }
-        // Live sessions and playback tick on time however busy the channel is; others
-        // just wait.
-        let first = if state.live.is_some() || state.time.playing {
-            let now = Instant::now();
-            if now >= next_tick {
-                next_tick = now + tick;
-                AppEvent::Tick
-            } else {
-                match rx.recv_timeout(next_tick - now) {
-                    Ok(event) => event,
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
-                }
-            }
-        } else {
-            let Ok(event) = rx.recv() else { return Ok(()) };
-            event
+        let Some(first) = next_event(state, rx, &mut next_tick, tick) else {
+            return Ok(());
         };
         // Drain what is queued so a burst of keys or progress costs one frame, but draw
         // at least once a frame when a live source keeps the queue full.
@@ -155,6 +143,42 @@ pub fn run_loop<B: Backend>(
                 break;
             }
         }
+    }
+}
+
+/// The loop's next event. Live sessions and playback tick on time however busy the
+/// channel is; while live records wait, the loop does not wait: it takes what arrived
+/// (keys first in line with everything else) or, when nothing did, ingests a step, so a
+/// fast source is taken in as fast as the graph can grow, one bounded step between
+/// frames. Others just wait. None when every sender is gone.
+pub fn next_event(
+    state: &AppState,
+    rx: &Receiver<AppEvent>,
+    next_tick: &mut Instant,
+    tick: Duration,
+) -> Option<AppEvent> {
+    if state.live.is_none() && !state.time.playing {
+        return rx.recv().ok();
+    }
+    let now = Instant::now();
+    if now >= *next_tick {
+        *next_tick = now + tick;
+        return Some(AppEvent::Tick);
+    }
+    if state.has_backlog() {
+        return match rx.try_recv() {
+            Ok(event) => Some(event),
+            Err(TryRecvError::Empty) => Some(AppEvent::Idle),
+            Err(TryRecvError::Disconnected) => None,
+        };
+    }
+    match rx.recv_timeout(*next_tick - now) {
+        Ok(event) => Some(event),
+        Err(RecvTimeoutError::Timeout) => {
+            *next_tick = Instant::now() + tick;
+            Some(AppEvent::Tick)
+        }
+        Err(RecvTimeoutError::Disconnected) => None,
     }
 }
 
@@ -225,4 +249,56 @@ pub fn run_tui(source: TraceSource) -> anyhow::Result<()> {
     ratatui::restore();
     result?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::batch::RecordBatch;
+
+    /// A live state with `n` records waiting (never ingested: the test only schedules).
+    fn live_with_backlog(n: usize) -> AppState {
+        let mut state = AppState::new(String::from("test"), Keymap::default_keymap());
+        state.live = Some(LiveView::new());
+        state.load = LoadStatus::Done;
+        let text = br#"{"entity":{"cf:a":{"prov:type":"file"}}}"#;
+        let mut batch = RecordBatch::default();
+        for _ in 0..n {
+            crate::capture::camflow::read_trace(&text[..], &Default::default(), &mut batch)
+                .expect("a record");
+        }
+        if let Some(live) = state.live.as_mut() {
+            live.waiting.append(&mut batch);
+        }
+        state
+    }
+
+    #[test]
+    fn waiting_records_keep_the_loop_ingesting_but_events_come_first() {
+        let (tx, rx) = mpsc::channel();
+        let tick = Duration::from_secs(60);
+        let mut next_tick = Instant::now() + tick;
+        let mut state = live_with_backlog(3);
+        // Nothing arrived: ingest at once instead of waiting for the tick.
+        assert!(matches!(
+            next_event(&state, &rx, &mut next_tick, tick),
+            Some(AppEvent::Idle)
+        ));
+        // Something arrived: it goes first.
+        tx.send(AppEvent::Resize).expect("send");
+        assert!(matches!(
+            next_event(&state, &rx, &mut next_tick, tick),
+            Some(AppEvent::Resize)
+        ));
+        // Paused: records wait, and so does the loop (here until a short tick).
+        if let Some(live) = state.live.as_mut() {
+            live.paused = true;
+        }
+        let short = Duration::from_millis(20);
+        next_tick = Instant::now() + short;
+        assert!(matches!(
+            next_event(&state, &rx, &mut next_tick, short),
+            Some(AppEvent::Tick)
+        ));
+    }
 }

@@ -41,7 +41,16 @@ impl SearchIndex {
     /// Indexes the objects `g` gained since this index was built from it (a live graph
     /// only grows). Objects already indexed keep their text.
     pub fn extend(&mut self, g: &ProvGraph) {
-        for i in self.texts.len()..g.object_count() {
+        self.extend_by(g, usize::MAX);
+    }
+
+    /// The same, for at most `budget` objects (a live view spreads the work over its
+    /// ticks so that no frame waits for it); true when every object is indexed.
+    pub fn extend_by(&mut self, g: &ProvGraph, budget: usize) -> bool {
+        let end = g
+            .object_count()
+            .min(self.texts.len().saturating_add(budget));
+        for i in self.texts.len()..end {
             let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
             let Some(&first) = g.object(o).versions.first() else {
                 self.ranks.push(2);
@@ -57,6 +66,7 @@ impl SearchIndex {
             }
             self.texts.push(text);
         }
+        self.texts.len() == g.object_count()
     }
 
     /// Number of objects indexed.

@@ -25,6 +25,7 @@ impl AppState {
                 effects.extend(self.count_stats_as_of());
                 return effects;
             }
+            Msg::Ingest => self.ingest_step(),
             Msg::PromptInput(c) => self.prompt_input(c),
             Msg::PathDone { generation, paths } => self.path_done(generation, paths),
             Msg::SearchInput(c) => {

@@ -4,7 +4,9 @@
 //! of what is new, keeping the selection, the cursor's row and its scroll position where
 //! the user left them.
 
-use crate::app::live::{INGEST_PER_STEP, SourceState, TICKS_PER_SECOND};
+use crate::app::live::{
+    INDEX_PER_TICK, INGEST_PER_STEP, INGEST_STEP_TIME, SourceState, TICKS_PER_SECOND,
+};
 use crate::app::navigator::NavRow;
 use crate::app::state::AppState;
 use crate::app::summary::summarize;
@@ -81,6 +83,9 @@ impl AppState {
         // the status bar's rate and backlog change every tick.
         let refresh = live.ticks.is_multiple_of(TICKS_PER_SECOND);
         self.ingest_waiting();
+        if !refresh {
+            self.index_new_objects();
+        }
         if refresh {
             self.refresh_live();
         }
@@ -100,6 +105,23 @@ impl AppState {
         }
     }
 
+    /// True when records wait and the view takes them (not paused): the run loop then
+    /// keeps ingesting between events instead of waiting for the next tick.
+    pub fn has_backlog(&self) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|l| !l.paused && !l.waiting.is_empty())
+    }
+
+    /// One bounded ingest step while the loop is idle.
+    pub(crate) fn ingest_step(&mut self) {
+        let first = self.graph.node_count() == 0;
+        self.ingest_waiting();
+        if first {
+            self.refresh_live();
+        }
+    }
+
     /// Moves one step of waiting records into the graph, unless paused or shared.
     fn ingest_waiting(&mut self) {
         let Some(live) = self.live.as_mut() else {
@@ -113,8 +135,18 @@ impl AppState {
         let Some(graph) = std::sync::Arc::get_mut(&mut self.graph) else {
             return;
         };
-        if live.waiting.ingest_into(graph, INGEST_PER_STEP) > 0 {
+        let deadline = std::time::Instant::now() + INGEST_STEP_TIME;
+        let enough = || std::time::Instant::now() >= deadline;
+        if live.waiting.ingest_until(graph, INGEST_PER_STEP, &enough) > 0 {
             live.stale = true;
+        }
+    }
+
+    /// Makes a bounded step of indexing new objects for search (not while a search still
+    /// reads the index: the next tick does it).
+    fn index_new_objects(&mut self) {
+        if let Some(index) = std::sync::Arc::get_mut(&mut self.search.index) {
+            index.extend_by(&self.graph, INDEX_PER_TICK);
         }
     }
 
@@ -157,9 +189,7 @@ impl AppState {
             })
             .map(|(i, _)| i)
             .collect();
-        if let Some(index) = std::sync::Arc::get_mut(&mut self.search.index) {
-            index.extend(&self.graph);
-        }
+        self.index_new_objects();
         let offset = self.nav.offset;
         self.rebuild_nav();
         if let Some(row) = here.and_then(|id| {

@@ -50,8 +50,28 @@ impl RecordBatch {
 
     /// Ingests up to `max` records (oldest first) into `g`; returns how many.
     pub fn ingest_into(&mut self, g: &mut ProvGraph, max: usize) -> usize {
+        self.ingest_until(g, max, &|| false)
+    }
+
+    /// Ingests up to `max` records, stopping early once `enough` says so (checked every
+    /// few records: a time budget, so that a step takes the same wall time on a machine
+    /// whose cores are busy with other work); returns how many.
+    pub fn ingest_until(
+        &mut self,
+        g: &mut ProvGraph,
+        max: usize,
+        enough: &dyn Fn() -> bool,
+    ) -> usize {
+        const CHECK_EVERY: usize = 64;
         let n = max.min(self.records.len());
-        for record in self.records.drain(..n) {
+        let mut done = 0;
+        while done < n {
+            if done % CHECK_EVERY == 0 && done > 0 && enough() {
+                break;
+            }
+            let Some(record) = self.records.pop_front() else {
+                break;
+            };
             match record {
                 OwnedRecord::Node(rec) => {
                     g.add_node(&rec);
@@ -60,8 +80,68 @@ impl RecordBatch {
                     g.add_edge(&rec);
                 }
             }
+            done += 1;
         }
-        n
+        done
+    }
+}
+
+/// Batches waiting to be ingested, in arrival order: a queue of batches rather than one
+/// long queue of records, so that a backlog of millions of records grows by linking
+/// batches instead of moving every waiting record to a bigger buffer.
+#[derive(Debug, Default)]
+pub struct Backlog {
+    batches: VecDeque<RecordBatch>,
+    records: usize,
+}
+
+impl Backlog {
+    /// Number of records waiting.
+    pub fn len(&self) -> usize {
+        self.records
+    }
+
+    /// True when nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// Takes every record of `batch`, after those already waiting.
+    pub fn append(&mut self, batch: &mut RecordBatch) {
+        if batch.is_empty() {
+            return;
+        }
+        self.records += batch.len();
+        self.batches.push_back(std::mem::take(batch));
+    }
+
+    /// Ingests up to `max` records, oldest first, stopping early once `enough` says so
+    /// (see [`RecordBatch::ingest_until`]); returns how many.
+    pub fn ingest_until(
+        &mut self,
+        g: &mut ProvGraph,
+        max: usize,
+        enough: &dyn Fn() -> bool,
+    ) -> usize {
+        let mut done = 0;
+        while done < max {
+            let Some(front) = self.batches.front_mut() else {
+                break;
+            };
+            let n = front.ingest_until(g, max - done, enough);
+            done += n;
+            self.records -= n;
+            if front.is_empty() {
+                self.batches.pop_front();
+            } else {
+                // Stopped by `enough` (or by `max`): the step is over.
+                break;
+            }
+            if enough() {
+                break;
+            }
+        }
+        done
     }
 }
 
@@ -107,19 +187,57 @@ mod tests {
             .join(name)
     }
 
-    #[test]
-    fn a_batch_ingested_in_pieces_builds_the_same_graph_as_a_direct_read() {
+    /// The wget sample read straight into a graph, and into a batch.
+    fn direct_and_batch() -> (ProvGraph, RecordBatch) {
         let text = std::fs::read(sample("camflow-v0.5.0_w3c_jsonl_wget.log")).unwrap();
         let mut direct = ProvGraph::new();
         read_trace(&text[..], &ReaderOptions::default(), &mut direct).unwrap();
         let mut batch = RecordBatch::default();
         read_trace(&text[..], &ReaderOptions::default(), &mut batch).unwrap();
+        (direct, batch)
+    }
+
+    fn assert_same(pieces: &ProvGraph, direct: &ProvGraph) {
+        assert_eq!(pieces.counts(), direct.counts());
+        assert_eq!(pieces.node_count(), direct.node_count());
+        assert_eq!(pieces.edge_count(), direct.edge_count());
+    }
+
+    #[test]
+    fn a_batch_ingested_in_pieces_builds_the_same_graph_as_a_direct_read() {
+        let (direct, mut batch) = direct_and_batch();
         let mut pieces = ProvGraph::new();
         while !batch.is_empty() {
             batch.ingest_into(&mut pieces, 37);
         }
-        assert_eq!(pieces.counts(), direct.counts());
-        assert_eq!(pieces.node_count(), direct.node_count());
-        assert_eq!(pieces.edge_count(), direct.edge_count());
+        assert_same(&pieces, &direct);
+    }
+
+    #[test]
+    fn a_backlog_of_many_batches_ingested_in_uneven_steps_keeps_the_order() {
+        let (direct, mut all) = direct_and_batch();
+        let total = all.len();
+        let mut backlog = Backlog::default();
+        while !all.is_empty() {
+            let mut batch = RecordBatch::default();
+            batch.records.extend(all.records.drain(..50.min(all.len())));
+            backlog.append(&mut batch);
+        }
+        assert_eq!(backlog.len(), total);
+        let mut pieces = ProvGraph::new();
+        // Steps that end inside batches and across them; one that stops at once.
+        let stopped = backlog.ingest_until(&mut pieces, 1000, &|| true);
+        assert_eq!(
+            stopped, 50,
+            "the first batch's records before the first check"
+        );
+        let mut step = 0;
+        while !backlog.is_empty() {
+            step += 1;
+            let before = backlog.len();
+            let n = backlog.ingest_until(&mut pieces, 7 + step % 90, &|| false);
+            assert_eq!(backlog.len(), before - n);
+        }
+        assert_same(&pieces, &direct);
     }
 }

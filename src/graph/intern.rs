@@ -2,10 +2,12 @@
 //! attribute (name, JSON value text) pair is stored once. A trace repeats the same pairs
 //! endlessly (`"cf:boot_id":1`, a machine id, a security context), so an element's
 //! attributes shrink to a list of 4-byte pair ids. This is what keeps memory per element
-//! far below its size on disk.
+//! far below its size on disk. The tables keep part of each hash beside the index
+//! ([`KeyIndex`]), so growing them never hashes the strings again: a rehash of a million
+//! attribute values used to hold a live view for a large part of a second.
 
+use crate::graph::key_index::KeyIndex;
 use foldhash::fast::FixedState;
-use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 /// An interned string.
@@ -19,7 +21,7 @@ pub struct PairId(pub u32);
 /// A set of interned strings.
 #[derive(Default)]
 pub struct Symbols {
-    table: HashTable<u32>,
+    table: KeyIndex,
     strings: Vec<Box<str>>,
     hasher: FixedState,
 }
@@ -29,14 +31,12 @@ impl Symbols {
     pub fn intern(&mut self, s: &str) -> Sym {
         let hash = self.hasher.hash_one(s);
         let strings = &self.strings;
-        if let Some(&i) = self.table.find(hash, |&i| &*strings[i as usize] == s) {
+        if let Some(i) = self.table.find(hash, |i| &*strings[i as usize] == s) {
             return Sym(i);
         }
         let i = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
         self.strings.push(s.into());
-        let (strings, hasher) = (&self.strings, &self.hasher);
-        self.table
-            .insert_unique(hash, i, |&j| hasher.hash_one(&*strings[j as usize]));
+        self.table.insert(hash, i);
         Sym(i)
     }
 
@@ -44,8 +44,8 @@ impl Symbols {
     pub fn lookup(&self, s: &str) -> Option<Sym> {
         let hash = self.hasher.hash_one(s);
         self.table
-            .find(hash, |&i| &*self.strings[i as usize] == s)
-            .map(|&i| Sym(i))
+            .find(hash, |i| &*self.strings[i as usize] == s)
+            .map(Sym)
     }
 
     /// The text of a symbol.
@@ -65,7 +65,7 @@ impl Symbols {
 
     /// Approximate heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.strings.iter().map(|s| s.len() + 16).sum::<usize>() + self.table.capacity() * 5
+        self.strings.iter().map(|s| s.len() + 16).sum::<usize>() + self.table.capacity() * 9
     }
 }
 
@@ -83,7 +83,7 @@ pub struct AttrTable {
     pub names: Symbols,
     pairs: Vec<PairEntry>,
     arena: String,
-    table: HashTable<u32>,
+    table: KeyIndex,
     hasher: FixedState,
 }
 
@@ -93,9 +93,9 @@ impl AttrTable {
         let name = self.names.intern(name);
         let hash = self.hasher.hash_one((name.0, value_json));
         let (pairs, arena) = (&self.pairs, &self.arena);
-        if let Some(&i) = self
+        if let Some(i) = self
             .table
-            .find(hash, |&i| Self::matches(pairs, arena, i, name, value_json))
+            .find(hash, |i| Self::matches(pairs, arena, i, name, value_json))
         {
             return PairId(i);
         }
@@ -107,11 +107,7 @@ impl AttrTable {
             start,
             len: u32::try_from(value_json.len()).unwrap_or(u32::MAX),
         });
-        let (pairs, arena, hasher) = (&self.pairs, &self.arena, &self.hasher);
-        self.table.insert_unique(hash, i, |&j| {
-            let e = &pairs[j as usize];
-            hasher.hash_one((e.name.0, Self::slice(arena, e)))
-        });
+        self.table.insert(hash, i);
         PairId(i)
     }
 
@@ -161,7 +157,7 @@ impl AttrTable {
         self.names.heap_bytes()
             + self.pairs.capacity() * std::mem::size_of::<PairEntry>()
             + self.arena.capacity()
-            + self.table.capacity() * 5
+            + self.table.capacity() * 9
     }
 }
 

@@ -25,7 +25,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn describe(what: &str, times: &mut [Duration]) {
+/// Prints the median, p99 and worst of a set of update times.
+pub(crate) fn describe(what: &str, times: &mut [Duration]) {
     times.sort();
     let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
     if times.is_empty() {
@@ -40,6 +41,14 @@ fn describe(what: &str, times: &mut [Duration]) {
     );
 }
 
+/// A UI state as a live session starts it, before anything arrived.
+pub(crate) fn live_state(source: &str) -> AppState {
+    let mut state = AppState::new(source.to_string(), Keymap::default_keymap());
+    state.live = Some(LiveView::new());
+    state.load = LoadStatus::Done;
+    state
+}
+
 /// Runs the benchmark.
 pub fn run(trace: &str) -> CommandResult {
     let input = open_trace(trace).map_err(Failure::input)?;
@@ -51,9 +60,7 @@ pub fn run(trace: &str) -> CommandResult {
     )
     .map_err(Failure::input)?;
     let total = all.len();
-    let mut state = AppState::new(trace.to_string(), Keymap::default_keymap());
-    state.live = Some(LiveView::new());
-    state.load = LoadStatus::Done;
+    let mut state = live_state(trace);
     let (mut feeds, mut ticks, mut refresh_ticks) = (Vec::new(), Vec::new(), Vec::new());
     let started = Instant::now();
     let mut sent = 0;

@@ -2,6 +2,7 @@
 
 pub mod bench_lineage;
 pub mod bench_live;
+pub mod bench_live_capture;
 pub mod bench_load;
 pub mod bench_overhead;
 pub mod bench_ui;
