@@ -22,6 +22,7 @@ pub mod selector;
 pub mod stats;
 pub mod store;
 pub mod timeline;
+pub mod timeline_density;
 pub mod value;
 
 pub use family::Family;

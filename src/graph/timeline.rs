@@ -21,11 +21,11 @@ use crate::graph::store::{EdgeId, NodeId, ObjectId, Origin, ProvGraph};
 use crate::graph::value;
 
 /// A missing key part sorts after every present one.
-const MISSING: u64 = u64::MAX;
+pub(crate) const MISSING: u64 = u64::MAX;
 /// Not placed yet (while computing), or not known to this timeline (arrived later).
 const UNSET: u32 = u32::MAX;
-/// Buckets of the event density histogram (views resample it to their width).
-pub const DENSITY_BUCKETS: usize = 256;
+use crate::graph::timeline_density::d_value;
+pub use crate::graph::timeline_density::{Axis, DENSITY_BUCKETS, Density};
 
 /// What orders an event: relation `cf:id`, `cf:jiffies`, `cf:date` (milliseconds), then
 /// arrival. Missing parts sort last.
@@ -82,110 +82,6 @@ impl KeyReader {
         }
         k
     }
-}
-
-/// Which quantity the density histogram spreads events over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Axis {
-    /// `cf:jiffies`.
-    Jiffies,
-    /// `cf:date`.
-    Date,
-    /// No times in the trace: the event's position.
-    Position,
-}
-
-/// Events per slice of time, over the whole trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Density {
-    /// What the slices divide.
-    pub axis: Axis,
-    /// The first and last value on the axis.
-    pub range: (u64, u64),
-    /// Events per bucket, [`DENSITY_BUCKETS`] of them (empty for an empty trace).
-    pub counts: Vec<u32>,
-}
-
-impl Default for Density {
-    fn default() -> Self {
-        Density {
-            axis: Axis::Position,
-            range: (0, 0),
-            counts: Vec::new(),
-        }
-    }
-}
-
-impl Density {
-    fn of(keys: &[EventKey]) -> Density {
-        let axis = if keys.iter().any(|k| k.jiffies != MISSING) {
-            Axis::Jiffies
-        } else if keys.iter().any(|k| k.date != MISSING) {
-            Axis::Date
-        } else {
-            Axis::Position
-        };
-        let mut d = Density {
-            axis,
-            range: (u64::MAX, 0),
-            counts: vec![0; if keys.is_empty() { 0 } else { DENSITY_BUCKETS }],
-        };
-        let values = || {
-            keys.iter()
-                .enumerate()
-                .filter_map(move |(rank, k)| d_value(axis, rank, k))
-        };
-        for v in values() {
-            d.range = (d.range.0.min(v), d.range.1.max(v));
-        }
-        if d.range.0 > d.range.1 {
-            d.range = (0, 0);
-        }
-        for v in values() {
-            let b = d.bucket(v);
-            d.counts[b] += 1;
-        }
-        d
-    }
-
-    /// The bucket a value on the axis falls in.
-    pub fn bucket(&self, v: u64) -> usize {
-        let (lo, hi) = self.range;
-        let span = u128::from(hi - lo) + 1;
-        let at = u128::from(v.clamp(lo, hi) - lo) * DENSITY_BUCKETS as u128 / span;
-        usize::try_from(at).unwrap_or(0).min(DENSITY_BUCKETS - 1)
-    }
-
-    /// The histogram resampled to `width` columns (each column sums its buckets).
-    pub fn columns(&self, width: usize) -> Vec<u64> {
-        if width == 0 || self.counts.is_empty() {
-            return vec![0; width];
-        }
-        (0..width)
-            .map(|c| {
-                let from = c * DENSITY_BUCKETS / width;
-                let to = ((c + 1) * DENSITY_BUCKETS / width).max(from + 1);
-                self.counts[from..to.min(DENSITY_BUCKETS)]
-                    .iter()
-                    .map(|&n| u64::from(n))
-                    .sum()
-            })
-            .collect()
-    }
-
-    /// The column (of `width`) where the value lies.
-    pub fn column_of(&self, v: u64, width: usize) -> usize {
-        (self.bucket(v) * width / DENSITY_BUCKETS).min(width.saturating_sub(1))
-    }
-}
-
-fn d_value(axis: Axis, rank: usize, k: &EventKey) -> Option<u64> {
-    let v = match axis {
-        Axis::Jiffies => k.jiffies,
-        Axis::Date => k.date,
-        Axis::Position => rank as u64,
-    };
-    (v != MISSING).then_some(v)
 }
 
 /// The trace's events in order, and from which cursor position each element is shown.
