@@ -232,6 +232,9 @@ pub enum BenchCommand {
         /// with a built-in workload of file-copy loops.
         #[arg(long, value_name = "SECONDS", conflicts_with = "trace")]
         capture: Option<u64>,
+        /// With --capture: how many file-copy loops run as the workload.
+        #[arg(long, default_value_t = 2, requires = "capture")]
+        loops: usize,
     },
     /// Generate a large trace from a real sample by repeating it with rewritten
     /// identifiers, so that every copy's elements stay distinct.
@@ -355,8 +358,12 @@ pub fn main() -> ExitCode {
             BenchCommand::Load { trace, json } => commands::bench_load::run(&trace, json),
             BenchCommand::Ui { trace } => commands::bench_ui::run(&trace),
             BenchCommand::Lineage { trace } => commands::bench_lineage::run(&trace),
-            BenchCommand::Live { trace, capture } => match (trace, capture) {
-                (_, Some(seconds)) => commands::bench_live_capture::run(seconds),
+            BenchCommand::Live {
+                trace,
+                capture,
+                loops,
+            } => match (trace, capture) {
+                (_, Some(seconds)) => commands::bench_live_capture::run(seconds, loops),
                 (Some(trace), None) => commands::bench_live::run(&trace),
                 (None, None) => Err(Failure::input(anyhow::anyhow!(
                     "bench live needs a trace, or --capture SECONDS"

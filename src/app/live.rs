@@ -15,10 +15,13 @@ pub const TICKS_PER_SECOND: u64 = 4;
 pub const INGEST_PER_STEP: usize = 2_500;
 /// Wall time a step may take: on a machine whose cores are busy (a capture and its
 /// workload on two cores) records cost more wall time, and the step ends here instead.
-pub const INGEST_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(6);
-/// Objects the search index takes in per tick (each costs its label: a few µs), so that
-/// indexing a fast stream never holds a frame; search lags a busy stream by a few ticks.
+pub const INGEST_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(2);
+/// Objects the search index takes in per tick at most (each costs its label: a few µs),
+/// and the wall time it may take, so that indexing a fast stream never holds a frame;
+/// search lags a busy stream by a few ticks.
 pub const INDEX_PER_TICK: usize = 2_000;
+/// See [`INDEX_PER_TICK`].
+pub const INDEX_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Where the source stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

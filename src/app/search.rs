@@ -41,16 +41,20 @@ impl SearchIndex {
     /// Indexes the objects `g` gained since this index was built from it (a live graph
     /// only grows). Objects already indexed keep their text.
     pub fn extend(&mut self, g: &ProvGraph) {
-        self.extend_by(g, usize::MAX);
+        self.extend_by(g, usize::MAX, &|| false);
     }
 
-    /// The same, for at most `budget` objects (a live view spreads the work over its
-    /// ticks so that no frame waits for it); true when every object is indexed.
-    pub fn extend_by(&mut self, g: &ProvGraph, budget: usize) -> bool {
-        let end = g
-            .object_count()
-            .min(self.texts.len().saturating_add(budget));
-        for i in self.texts.len()..end {
+    /// The same, for at most `budget` objects and until `enough` says so (checked every
+    /// few objects: a live view spreads the work over its ticks so that no frame waits
+    /// for it); true when every object is indexed.
+    pub fn extend_by(&mut self, g: &ProvGraph, budget: usize, enough: &dyn Fn() -> bool) -> bool {
+        const CHECK_EVERY: usize = 64;
+        let start = self.texts.len();
+        let end = g.object_count().min(start.saturating_add(budget));
+        for i in start..end {
+            if i > start && (i - start).is_multiple_of(CHECK_EVERY) && enough() {
+                break;
+            }
             let o = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
             let Some(&first) = g.object(o).versions.first() else {
                 self.ranks.push(2);

@@ -5,7 +5,8 @@
 //! the user left them.
 
 use crate::app::live::{
-    INDEX_PER_TICK, INGEST_PER_STEP, INGEST_STEP_TIME, SourceState, TICKS_PER_SECOND,
+    INDEX_PER_TICK, INDEX_STEP_TIME, INGEST_PER_STEP, INGEST_STEP_TIME, SourceState,
+    TICKS_PER_SECOND,
 };
 use crate::app::navigator::NavRow;
 use crate::app::state::AppState;
@@ -146,7 +147,10 @@ impl AppState {
     /// reads the index: the next tick does it).
     fn index_new_objects(&mut self) {
         if let Some(index) = std::sync::Arc::get_mut(&mut self.search.index) {
-            index.extend_by(&self.graph, INDEX_PER_TICK);
+            let deadline = std::time::Instant::now() + INDEX_STEP_TIME;
+            index.extend_by(&self.graph, INDEX_PER_TICK, &|| {
+                std::time::Instant::now() >= deadline
+            });
         }
     }
 

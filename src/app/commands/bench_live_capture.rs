@@ -20,9 +20,6 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Shell loops run side by side as the workload.
-const LOOPS: usize = 2;
-
 /// The workload: busy shell loops, stopped (with their children) when dropped.
 struct Workload {
     children: Vec<Child>,
@@ -30,12 +27,12 @@ struct Workload {
 }
 
 impl Workload {
-    fn start() -> Result<Workload, Failure> {
+    fn start(loops: usize) -> Result<Workload, Failure> {
         let dir = std::env::temp_dir().join(format!("provscope-bench-live-{}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .map_err(|e| Failure::other(anyhow::anyhow!("cannot make {}: {e}", dir.display())))?;
         let mut children = Vec::new();
-        for i in 0..LOOPS {
+        for i in 0..loops {
             let file = dir.join(format!("copy-{i}"));
             let script = format!(
                 "while :; do cp /etc/services '{f}'; cat '{f}' > /dev/null; rm -f '{f}'; done",
@@ -70,8 +67,8 @@ impl Drop for Workload {
     }
 }
 
-/// Runs the benchmark for `seconds`.
-pub fn run(seconds: u64) -> CommandResult {
+/// Runs the benchmark for `seconds`, with `loops` shell loops as the workload.
+pub fn run(seconds: u64, loops: usize) -> CommandResult {
     if !has_privilege() {
         return Err(Failure::other(ProbeError::Privilege));
     }
@@ -83,7 +80,7 @@ pub fn run(seconds: u64) -> CommandResult {
         env: false,
     };
     std::thread::spawn(move || feed::run(&source, send));
-    let workload = Workload::start()?;
+    let workload = Workload::start(loops)?;
     let mut state = live_state("this machine");
     let mut times = Times::default();
     let mut drops: Vec<(&'static str, u64)> = Vec::new();
@@ -129,7 +126,7 @@ pub fn run(seconds: u64) -> CommandResult {
     let received = state.live.as_ref().map_or(0, |l| l.received);
     let waiting = state.live.as_ref().map_or(0, |l| l.waiting.len());
     println!(
-        "real capture, {seconds} s with {LOOPS} copy loops: {received} records received \
+        "real capture, {seconds} s with {loops} copy loops: {received} records received \
          ({:.0} records/s), {waiting} still waiting; graph {} vertices, {} relations",
         received as f64 / elapsed,
         state.graph.node_count(),
