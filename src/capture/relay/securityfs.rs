@@ -2,8 +2,13 @@
 //! the running kernel's own map from type numbers to names, and `self`, through which the
 //! reader marks itself opaque so that its own reading is not recorded (as camflowd does,
 //! reference §5.1). Both take the securityfs directory as a parameter, so tests use a
-//! directory of their own and never the machine's.
+//! directory of their own and never the machine's. The byte layouts are the policy
+//! writer's (`policy::securityfs::layout`), defined once.
 
+use crate::policy::securityfs::layout::{
+    OPAQUE_BIT, PROV_ELT_LEN, PROV_SET_OPAQUE, prov_process_config, prov_type_id, prov_type_name,
+    prov_type_of_id, with_elt_flags,
+};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
@@ -12,22 +17,8 @@ use std::path::{Path, PathBuf};
 /// Where a CamFlow kernel mounts its control files.
 pub const DEFAULT_ROOT: &str = "/sys/kernel/security/provenance";
 
-/// `sizeof(struct prov_type)`: `u64 id` @0, `char str[256]` @8, `u8 is_relation` @264.
-const PROV_TYPE: usize = 272;
-const TYPE_STR: usize = 8;
-const TYPE_STR_MAX: usize = 256;
+/// The end of `str` in a `prov_type`: an answer shorter than this holds no name.
 const TYPE_IS_RELATION: usize = 264;
-
-/// `sizeof(struct prov_process_config)`: `union prov_elt prov` @0, `u8 op` @256,
-/// `u32 vpid` @260.
-const PROCESS_CONFIG: usize = 264;
-const CONFIG_OP: usize = 256;
-/// `internal_flag` of the `prov_elt` inside the config.
-const INTERNAL_FLAG: usize = 40;
-/// `OPAQUE_BIT` of `internal_flag`.
-const OPAQUE_BIT: u32 = 1;
-/// `PROV_SET_OPAQUE`.
-const SET_OPAQUE: u8 = 0x02;
 
 /// The kernel's `type` file, opened once.
 #[derive(Debug)]
@@ -55,21 +46,12 @@ impl TypeFile {
     /// answer is not about this id (not a CamFlow `type` file) or names nothing (empty,
     /// or the kernel's `unknown`).
     pub fn lookup(&self, id: u64, is_relation: bool) -> io::Result<Option<String>> {
-        let mut buf = [0u8; PROV_TYPE];
-        buf[..8].copy_from_slice(&id.to_le_bytes());
-        buf[TYPE_IS_RELATION] = u8::from(is_relation);
+        let mut buf = prov_type_of_id(id, is_relation);
         let n = self.file.read_at(&mut buf, 0)?;
-        if n < TYPE_IS_RELATION {
+        if n < TYPE_IS_RELATION || prov_type_id(&buf) != id {
             return Ok(None);
         }
-        let mut answered = [0u8; 8];
-        answered.copy_from_slice(&buf[..8]);
-        if u64::from_le_bytes(answered) != id {
-            return Ok(None);
-        }
-        let name = &buf[TYPE_STR..TYPE_STR + TYPE_STR_MAX];
-        let end = memchr::memchr(0, name).unwrap_or(name.len());
-        let name = String::from_utf8_lossy(&name[..end]).into_owned();
+        let name = String::from_utf8_lossy(prov_type_name(&buf)).into_owned();
         Ok((!name.is_empty() && name != "unknown").then_some(name))
     }
 }
@@ -78,9 +60,8 @@ impl TypeFile {
 /// `provenance_set_opaque(true)` does: a `prov_process_config` with the opaque flag set
 /// and `op = PROV_SET_OPAQUE`.
 pub fn mark_self_opaque(root: &Path) -> io::Result<()> {
-    let mut config = [0u8; PROCESS_CONFIG];
-    config[INTERNAL_FLAG..INTERNAL_FLAG + 4].copy_from_slice(&(1u32 << OPAQUE_BIT).to_le_bytes());
-    config[CONFIG_OP] = SET_OPAQUE;
+    let opaque = with_elt_flags(&[0u8; PROV_ELT_LEN], OPAQUE_BIT, 0);
+    let config = prov_process_config(&opaque, PROV_SET_OPAQUE, 0);
     let mut file = OpenOptions::new().write(true).open(root.join("self"))?;
     file.write_all(&config)
 }
@@ -91,9 +72,9 @@ mod tests {
 
     /// A `type` file as a regular file: it answers every read with the one struct it holds.
     fn type_file(dir: &Path, id: u64, name: &str) {
-        let mut buf = [0u8; PROV_TYPE];
+        let mut buf = [0u8; 272];
         buf[..8].copy_from_slice(&id.to_le_bytes());
-        buf[TYPE_STR..TYPE_STR + name.len()].copy_from_slice(name.as_bytes());
+        buf[8..8 + name.len()].copy_from_slice(name.as_bytes());
         std::fs::write(dir.join("type"), buf).unwrap();
     }
 
@@ -133,9 +114,9 @@ mod tests {
         std::fs::write(dir.path().join("self"), b"").unwrap();
         mark_self_opaque(dir.path()).unwrap();
         let written = std::fs::read(dir.path().join("self")).unwrap();
-        assert_eq!(written.len(), PROCESS_CONFIG);
-        assert_eq!(written[CONFIG_OP], SET_OPAQUE);
-        assert_eq!(written[INTERNAL_FLAG], 0b10);
+        assert_eq!(written.len(), 264, "sizeof(struct prov_process_config)");
+        assert_eq!(written[256], 0x02, "op = PROV_SET_OPAQUE");
+        assert_eq!(written[40], 0b10, "internal_flag: opaque");
         // Never creates the file: no securityfs, no write.
         let elsewhere = tempfile::tempdir().unwrap();
         assert!(mark_self_opaque(elsewhere.path()).is_err());

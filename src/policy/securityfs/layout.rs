@@ -158,6 +158,23 @@ pub fn prov_type(name: &str, is_relation: bool) -> Option<[u8; PROV_TYPE_LEN]> {
     Some(b)
 }
 
+/// The same struct asking the other way: `id` and `is_relation` set ask the kernel for
+/// the name, which it writes into `str` of the buffer read (libprovenance
+/// `provenance_type_id_to_str`).
+pub fn prov_type_of_id(id: u64, is_relation: bool) -> [u8; PROV_TYPE_LEN] {
+    let mut b = [0u8; PROV_TYPE_LEN];
+    put(&mut b, 0, &id.to_le_bytes());
+    b[264] = u8::from(is_relation);
+    b
+}
+
+/// The name in a `prov_type` the kernel answered: `str` up to its NUL.
+pub fn prov_type_name(answer: &[u8; PROV_TYPE_LEN]) -> &[u8] {
+    let name = &answer[8..8 + TYPE_STR_LEN];
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    &name[..end]
+}
+
 /// The `id` of a `prov_type` the kernel answered (0: it does not know the name).
 pub fn prov_type_id(answer: &[u8; PROV_TYPE_LEN]) -> u64 {
     let mut id = [0u8; 8];
@@ -337,6 +354,25 @@ mod tests {
         let mut answer = got;
         answer[..8].copy_from_slice(&[0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x20, 0x80]);
         assert_eq!(prov_type_id(&answer), 0x8020_0000_8000_0000);
+    }
+
+    #[test]
+    fn prov_type_asked_by_id_and_the_name_answered() {
+        let got = prov_type_of_id(0x0000_0000_0000_0002, false);
+        let want = expected(PROV_TYPE_LEN, &[(0, &[0x02])]);
+        assert_eq!(got.to_vec(), want);
+        assert_eq!(prov_type_of_id(5, true)[264], 0x01);
+        assert_eq!(
+            prov_type_name(&got),
+            b"",
+            "no name before the kernel answers"
+        );
+        let mut answer = got;
+        answer[8..12].copy_from_slice(b"file");
+        assert_eq!(prov_type_name(&answer), b"file");
+        // A name that fills str has no NUL: all 256 bytes are the name.
+        answer[8..264].fill(b'n');
+        assert_eq!(prov_type_name(&answer).len(), 256);
     }
 
     #[test]
