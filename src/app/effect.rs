@@ -123,55 +123,17 @@ pub fn run_now(state: &mut AppState, effects: Vec<Effect>) {
                 });
                 run_now(state, more);
             }
-            Effect::Lineage {
-                generation,
-                graph,
-                roots,
-                way,
-                budget,
-                as_of: horizon,
-            } => {
-                let lineage = crate::graph::lineage::lineage_as_of(
-                    &graph,
-                    &roots,
-                    way,
-                    budget,
-                    as_of(&horizon),
-                    &|| false,
-                );
-                let more = state.update(Msg::LineageDone {
-                    generation,
-                    lineage,
+            walk @ (Effect::Lineage { generation, .. }
+            | Effect::Path { generation, .. }
+            | Effect::Summary { generation, .. }) => {
+                // The worker's own code, with a generation that never moves (nothing
+                // interrupts it), its answer collected and fed back here.
+                let answers = std::cell::RefCell::new(Vec::new());
+                run_walk(walk, &AtomicU64::new(generation), &|msg| {
+                    answers.borrow_mut().push(msg);
+                    true
                 });
-                run_now(state, more);
-            }
-            Effect::Path {
-                generation,
-                graph,
-                from,
-                to,
-                as_of: horizon,
-                budget,
-            } => {
-                let found = crate::app::path_view::find_paths(
-                    &graph,
-                    &from,
-                    &to,
-                    as_of(&horizon),
-                    budget,
-                    &|| false,
-                );
-                if let Some(paths) = found {
-                    let more = state.update(Msg::PathDone { generation, paths });
-                    run_now(state, more);
-                }
-            }
-            Effect::Summary {
-                generation,
-                graph,
-                as_of: horizon,
-            } => {
-                if let Some(msg) = count_as_of(generation, &graph, &horizon, &|| false) {
+                for msg in answers.into_inner() {
                     let more = state.update(msg);
                     run_now(state, more);
                 }
