@@ -9,6 +9,7 @@
 //! attached and the pipeline runs, but the kernel filters the loops' user out). The loops
 //! run in a forked worker process (worker.rs), the capture on a thread (session.rs).
 
+mod loops;
 mod session;
 mod summary;
 mod worker;
