@@ -261,6 +261,9 @@ pub enum BenchCommand {
         /// Rounds of the three modes, interleaved in rotation.
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
         rounds: u32,
+        /// Run only these workloads (comma separated), for a quick look at a few rows.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<commands::bench_overhead::Workload>,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -375,8 +378,9 @@ pub fn main() -> ExitCode {
             BenchCommand::Overhead {
                 iterations,
                 rounds,
+                only,
                 json,
-            } => commands::bench_overhead::run(iterations, rounds, json),
+            } => commands::bench_overhead::run(iterations, rounds, &only, json),
         },
     };
     match result {

@@ -10,12 +10,14 @@
 //! run in a forked worker process (worker.rs), the capture on a thread (session.rs).
 
 mod loops;
+mod program_cost;
 mod session;
 mod summary;
 mod worker;
 
 use crate::app::cli::{CommandResult, Failure};
 use crate::capture::ebpf::probe::{COUNTER_NAMES, ProbeError, has_privilege};
+use program_cost::{ProgramCost, StatsOn};
 use serde::Serialize;
 use session::{Options, Session, SessionReport};
 use std::collections::BTreeMap;
@@ -23,7 +25,8 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use summary::{FILTERED_TARGET_PERCENT, Mode, Row, RowReport, THROUGHPUT_TARGET, rotation};
-use worker::{Worker, Workload};
+use worker::Worker;
+pub use worker::Workload;
 
 /// Timed batches per row, per mode, per round (after one warm-up batch).
 const BATCHES: u32 = 5;
@@ -110,8 +113,22 @@ pub struct OverheadReport {
     pub capture_all: ModeTotals,
     /// What the filtered-out sessions consumed and the kernel counted.
     pub filtered_out: ModeTotals,
+    /// Time inside the capture's kernel programs per call, for the syscall rows (empty
+    /// when the kernel refused run-time statistics).
+    pub program_costs: Vec<ModeProgramCost>,
     /// Events per second into a file.
     pub throughput: Throughput,
+}
+
+/// The kernel programs' own cost while one workload ran in one mode.
+#[derive(Debug, Serialize)]
+pub struct ModeProgramCost {
+    /// `capture-all` or `filtered-out`.
+    pub mode: &'static str,
+    /// The workload's row.
+    pub row: &'static str,
+    /// Each program called, busiest first.
+    pub programs: Vec<ProgramCost>,
 }
 
 /// Removes the benchmark's scratch directory however the run ends.
@@ -156,7 +173,9 @@ fn progress(text: &str) {
 }
 
 /// Runs the benchmark.
-pub fn run(iterations: u64, rounds: u32, json: bool) -> CommandResult {
+///
+/// `only` narrows the workloads (all when empty).
+pub fn run(iterations: u64, rounds: u32, only: &[Workload], json: bool) -> CommandResult {
     if !has_privilege() {
         return Err(Failure::other(ProbeError::Privilege));
     }
@@ -175,7 +194,7 @@ pub fn run(iterations: u64, rounds: u32, json: bool) -> CommandResult {
     // Before any thread exists (the capture sessions start threads).
     let mut worker = Worker::spawn(&work, drop_to).map_err(Failure::other)?;
     let mut report =
-        measure(&mut worker, &scratch.0, iterations, rounds).map_err(Failure::other)?;
+        measure(&mut worker, &scratch.0, iterations, rounds, only).map_err(Failure::other)?;
     drop(worker);
     drop(scratch);
     report.foreign_tracing_links = foreign_before.max(foreign_tracing_links());
@@ -201,7 +220,12 @@ fn measure(
     scratch: &Path,
     iterations: u64,
     rounds: u32,
+    only: &[Workload],
 ) -> anyhow::Result<OverheadReport> {
+    let workloads: Vec<Workload> = Workload::ALL
+        .into_iter()
+        .filter(|w| only.is_empty() || only.contains(w))
+        .collect();
     let output = &scratch.join("capture.w3c.log");
     let mut samples: Vec<[Vec<f64>; 3]> = vec![Default::default(); Row::ALL.len()];
     let mut capture_all = ModeTotals::default();
@@ -227,7 +251,7 @@ fn measure(
                     output,
                 )?),
             };
-            for workload in Workload::ALL {
+            for &workload in &workloads {
                 let values = worker.run(workload, workload.batch_ops(iterations), BATCHES)?;
                 for (row, v) in workload.rows().iter().zip(values) {
                     let at = Row::ALL.iter().position(|r| r == row).unwrap_or(0);
@@ -250,6 +274,8 @@ fn measure(
         .zip(&samples)
         .filter_map(|(row, s)| summary::row_report(*row, s))
         .collect();
+
+    let program_costs = measure_program_costs(worker, output, iterations, &workloads)?;
 
     progress(&format!(
         "throughput: {:.0} s of 1-byte reads, captured",
@@ -299,8 +325,55 @@ fn measure(
         rows,
         capture_all,
         filtered_out,
+        program_costs,
         throughput,
     })
+}
+
+/// The syscall rows once more per capturing mode with the kernel's run-time statistics
+/// on (they slow every call down, so never during the timed batches above).
+fn measure_program_costs(
+    worker: &mut Worker,
+    output: &Path,
+    iterations: u64,
+    workloads: &[Workload],
+) -> anyhow::Result<Vec<ModeProgramCost>> {
+    let Some(_stats) = StatsOn::start() else {
+        progress("the kernel refused BPF run-time statistics: no program costs");
+        return Ok(Vec::new());
+    };
+    let mut costs = Vec::new();
+    for mode in [Mode::CaptureAll, Mode::FilteredOut] {
+        progress(&format!("program cost: {}", mode.name()));
+        let filter_uid = (mode == Mode::FilteredOut).then_some(worker.uid);
+        let session = Session::start(
+            Options {
+                filter_uid,
+                compress: true,
+            },
+            output,
+        )?;
+        for &workload in workloads {
+            let [row] = workload.rows() else { continue };
+            if !matches!(
+                workload,
+                Workload::NullRead | Workload::NullWrite | Workload::Stat | Workload::OpenClose
+            ) {
+                continue;
+            }
+            let before = program_cost::snapshot();
+            worker.run(workload, workload.batch_ops(iterations), 1)?;
+            let after = program_cost::snapshot();
+            costs.push(ModeProgramCost {
+                mode: mode.name(),
+                row: row.name(),
+                programs: program_cost::between(&before, &after),
+            });
+        }
+        session.stop()?;
+        std::fs::remove_file(output)?;
+    }
+    Ok(costs)
 }
 
 fn yes_no(met: bool) -> &'static str {
@@ -347,6 +420,18 @@ fn print_table(r: &OverheadReport) {
             yes_no(row.capture_all_target_met),
             yes_no(row.filtered_out_target_met),
         );
+    }
+    if !r.program_costs.is_empty() {
+        println!();
+        println!("time inside the capture's kernel programs per call (BPF run-time statistics):");
+    }
+    for c in &r.program_costs {
+        let programs: Vec<String> = c
+            .programs
+            .iter()
+            .map(|p| format!("{} {:.0} ns x {}", p.program, p.ns_per_call, p.calls))
+            .collect();
+        println!("  {:<16} {:<12} {}", c.row, c.mode, programs.join(", "));
     }
     let t = &r.throughput;
     println!();

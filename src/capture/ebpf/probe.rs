@@ -27,9 +27,11 @@ struct Config {
     flags: u32,
     wake_bytes: u32,
     class_off: u64,
+    self_tgid: u32,
+    pad: u32,
 }
 
-// SAFETY: plain old data, #[repr(C)] with no padding (4 + 4 + 8 bytes), matching
+// SAFETY: plain old data, #[repr(C)] with no padding (4 + 4 + 8 + 4 + 4 bytes), matching
 // `struct ps_config`; aya copies it byte for byte into the map.
 unsafe impl Pod for Config {}
 
@@ -73,6 +75,10 @@ const CFG_INODE_FILTER: u32 = 16;
 const CFG_PAUSED: u32 = 32;
 const CFG_COMPRESS: u32 = 64;
 const CFG_ENV: u32 = 128;
+const CFG_PID_FILTER: u32 = 256;
+
+/// User and group ids below this are filter bits in an array map (`PS_ID_BITS_MAX`).
+const ID_BITS_MAX: u32 = 65536;
 
 /// Counter slots, in `enum ps_counter` order, with their report names.
 pub const COUNTER_NAMES: [&str; 15] = [
@@ -193,6 +199,8 @@ impl Probe {
                 flags: CFG_COMPRESS,
                 wake_bytes: 1 << 20,
                 class_off: 0,
+                self_tgid: std::process::id(),
+                pad: 0,
             },
         };
         probe.write_config()?;
@@ -241,16 +249,22 @@ impl Probe {
 
     /// Sets or clears a process's flags ([`OPAQUE`], [`TRACKED`]); 0 clears.
     pub fn set_process(&mut self, tgid: u32, flags: u32) -> Result<(), ProbeError> {
-        let mut pids: HashMap<_, u32, u32> =
-            HashMap::try_from(self.bpf.map_mut("pids").ok_or_else(|| missing("pids"))?)
-                .map_err(load_error)?;
-        if flags == 0 {
-            // Removing an absent key is not an error worth reporting.
-            let _ = pids.remove(&tgid);
-            Ok(())
-        } else {
-            pids.insert(tgid, flags, 0).map_err(load_error)
-        }
+        let own = self.config.self_tgid;
+        let others = {
+            let mut pids: HashMap<_, u32, u32> =
+                HashMap::try_from(self.bpf.map_mut("pids").ok_or_else(|| missing("pids"))?)
+                    .map_err(load_error)?;
+            if flags == 0 {
+                // Removing an absent key is not an error worth reporting.
+                let _ = pids.remove(&tgid);
+            } else {
+                pids.insert(tgid, flags, 0).map_err(load_error)?;
+            }
+            pids.keys().filter_map(Result::ok).any(|k| k != own)
+        };
+        // The kernel checks its own process without the map; it looks a process up only
+        // while some other one has flags (or track-only mode fills the map itself).
+        self.set_flag(CFG_PID_FILTER, others)
     }
 
     /// Sets or clears an inode's flags; any inode flag turns the inode filter on.
@@ -310,21 +324,39 @@ impl Probe {
 
     /// Ignores (or stops ignoring) a user id.
     pub fn set_uid_filtered(&mut self, uid: u32, filtered: bool) -> Result<(), ProbeError> {
-        self.set_id_filter("uids", uid, filtered, CFG_UID_FILTER)
+        self.set_id_filter(["uids", "uid_bits"], uid, filtered, CFG_UID_FILTER)
     }
 
     /// Ignores (or stops ignoring) a group id.
     pub fn set_gid_filtered(&mut self, gid: u32, filtered: bool) -> Result<(), ProbeError> {
-        self.set_id_filter("gids", gid, filtered, CFG_GID_FILTER)
+        self.set_id_filter(["gids", "gid_bits"], gid, filtered, CFG_GID_FILTER)
     }
 
+    /// Keeps every filtered id in the hash map (the set of record) and, for a small id,
+    /// its bit in the array the kernel reads instead.
     fn set_id_filter(
         &mut self,
-        map: &str,
+        [map, bits_map]: [&str; 2],
         id: u32,
         filtered: bool,
         flag: u32,
     ) -> Result<(), ProbeError> {
+        if id < ID_BITS_MAX {
+            let mut bits: Array<_, u64> = Array::try_from(
+                self.bpf
+                    .map_mut(bits_map)
+                    .ok_or_else(|| missing(bits_map))?,
+            )
+            .map_err(load_error)?;
+            let word = id / 64;
+            let mut w = bits.get(&word, 0).map_err(load_error)?;
+            if filtered {
+                w |= 1 << (id % 64);
+            } else {
+                w &= !(1 << (id % 64));
+            }
+            bits.set(word, w, 0).map_err(load_error)?;
+        }
         let empty = {
             let mut ids: HashMap<_, u32, u32> =
                 HashMap::try_from(self.bpf.map_mut(map).ok_or_else(|| missing(map))?)

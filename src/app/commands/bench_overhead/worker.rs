@@ -21,7 +21,8 @@ use std::path::Path;
 use std::time::Duration;
 
 /// What the worker runs on request; each workload measures one or two rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[value(rename_all = "kebab-case")]
 pub enum Workload {
     /// [`Row::NullRead`].
     NullRead,

@@ -5,6 +5,8 @@
 #ifndef PROVSCOPE_BPF_DEFS_H
 #define PROVSCOPE_BPF_DEFS_H
 
+struct task_struct;
+
 typedef unsigned char __u8;
 typedef unsigned short __u16;
 typedef unsigned int __u32;
@@ -53,6 +55,8 @@ static long (*bpf_probe_read_kernel_str)(void *dst, __u32 size,
 static long (*bpf_ringbuf_output)(void *ringbuf, void *data, __u64 size,
                                   __u64 flags) = (void *)130;
 static __u64 (*bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;
+/* The current task as a BTF pointer: its fields are then read with plain loads. */
+static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
 
 /* CO-RE: 1 when the running kernel's BTF has this type, 0 when not (relocated at load,
  * so the verifier drops the branch that needs it). */

@@ -13,6 +13,7 @@
 #define PROVSCOPE_COMPRESSION_H
 
 #include "maps.h"
+#include "kernel_types.h"
 
 struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -41,9 +42,29 @@ static __always_inline __u64 advance_generation(int quiet)
     return __sync_fetch_and_add(g, 1) + 1;
 }
 
-/* True when this flow (thread `tid` of `tgid`, syscall `nr`, object `o`) repeats its
+/* The kernel's identity of an open file: the file and its inode. Within one generation
+ * an fd cannot come to name another file through any recorded call; a pointer the slab
+ * gave to a new file after an unrecorded close and an unrecorded new fd would also need
+ * its inode to land on the old inode's address. */
+struct ps_file_ref {
+    __u64 file;
+    __u64 inode;
+};
+
+static __always_inline void file_ref(struct file *f, struct ps_file_ref *r)
+{
+    struct inode *inode = 0;
+    r->file = (__u64)f;
+    r->inode = 0;
+    if (!f)
+        return;
+    CORE_READ(inode, f->f_inode);
+    r->inode = (__u64)inode;
+}
+
+/* True when this flow (thread `tid` of `tgid`, syscall `nr`, file `r`) repeats its
  * process's last recorded one with nothing recorded in between. */
-static __always_inline int is_repeat(__u32 tgid, __u32 tid, __u32 nr, struct ps_obj *o)
+static __always_inline int is_repeat(__u32 tgid, __u32 tid, __u32 nr, struct ps_file_ref *r)
 {
     __u32 zero = 0;
     struct ps_last_flow *last = bpf_map_lookup_elem(&last_flow, &tgid);
@@ -51,18 +72,17 @@ static __always_inline int is_repeat(__u32 tgid, __u32 tid, __u32 nr, struct ps_
         return 0;
     __u64 *g = bpf_map_lookup_elem(&generation, &zero);
     return g && last->generation == *g && last->tid == tid && last->nr == nr &&
-           last->ino == o->ino && last->dev == o->dev;
+           last->file == r->file && last->inode == r->inode;
 }
 
-static __always_inline void remember_flow(struct ps_event *e, __u64 gen)
+static __always_inline void remember_flow(struct ps_event *e, struct ps_file_ref *r, __u64 gen)
 {
     struct ps_last_flow v = {
-        .ino = e->obj[0].ino,
+        .file = r->file,
+        .inode = r->inode,
         .generation = gen,
-        .dev = e->obj[0].dev,
         .tid = e->tid,
         .nr = e->nr,
-        .pad = 0,
     };
     bpf_map_update_elem(&last_flow, &e->tgid, &v, BPF_ANY);
 }

@@ -99,25 +99,33 @@ _Static_assert(__builtin_offsetof(struct ps_event, env) == 232 + 2 * PS_STR_MAX,
 #define PS_CFG_PAUSED 32        /* record nothing (counted as filtered) */
 #define PS_CFG_COMPRESS 64      /* drop exact repeats of reads and writes in the kernel */
 #define PS_CFG_ENV 128          /* exec records carry envp (off by default: it holds secrets) */
+#define PS_CFG_PID_FILTER 256   /* "pids" holds entries besides the capture's own process */
 
 struct ps_config {
     __u32 flags;
     __u32 wake_bytes; /* wake the reader once this much data waits */
     __u64 class_off;  /* bit c set: relation class c is not captured */
+    __u32 self_tgid;  /* the capture's own process: opaque without a map lookup */
+    __u32 pad;
 };
+
+/* User and group filters below this id are bits in an array (an inlined lookup); larger
+ * ids are keys of a hash map. */
+#define PS_ID_BITS_MAX 65536
 
 /* Per-process and per-inode filter flags. */
 #define PS_OPAQUE 1  /* never recorded */
 #define PS_TRACKED 2 /* recorded in track-only mode; children inherit it */
 
-/* Per process: its last recorded compressible flow and the generation it saw. */
+/* Per process: its last recorded compressible flow and the generation it saw. The object
+ * is kept as the kernel's file and inode pointers: comparing them needs two reads where
+ * resolving the inode's identity needs several. */
 struct ps_last_flow {
-    __u64 ino;
+    __u64 file;
+    __u64 inode;
     __u64 generation;
-    __u32 dev;
     __u32 tid;
     __u32 nr;
-    __u32 pad;
 };
 
 struct ps_inode_key {

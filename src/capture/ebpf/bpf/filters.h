@@ -6,13 +6,23 @@
 
 #include "maps.h"
 
-/* Process-level filters, cheapest first. Returns 0 when the event must not be recorded
- * (and counts why). */
+/* True when user or group `id` is filtered: a bit for small ids, a hash key otherwise. */
+static __always_inline int id_filtered(void *bits, void *hash, __u32 id)
+{
+    if (id < PS_ID_BITS_MAX) {
+        __u32 word = id >> 6;
+        __u64 *w = bpf_map_lookup_elem(bits, &word);
+        return w && (*w & (1ULL << (id & 63)));
+    }
+    return bpf_map_lookup_elem(hash, &id) != 0;
+}
+
+/* Process-level filters, cheapest first: what needs no map or only an inlined array
+ * lookup comes before any hash lookup, since these run on every captured syscall.
+ * Returns 0 when the event must not be recorded (and counts why). */
 static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u64 uid_gid)
 {
-    __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-    __u32 pf = pflags ? *pflags : 0;
-    if (pf & PS_OPAQUE) {
+    if (tgid == cfg->self_tgid) {
         count(PS_C_F_OPAQUE);
         return 0;
     }
@@ -20,24 +30,28 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
         count(PS_C_F_PAUSED);
         return 0;
     }
+    if ((cfg->flags & PS_CFG_UID_FILTER) && id_filtered(&uid_bits, &uids, (__u32)uid_gid)) {
+        count(PS_C_F_UID);
+        return 0;
+    }
+    if ((cfg->flags & PS_CFG_GID_FILTER) &&
+        id_filtered(&gid_bits, &gids, (__u32)(uid_gid >> 32))) {
+        count(PS_C_F_GID);
+        return 0;
+    }
+    __u32 pf = 0;
+    if (cfg->flags & (PS_CFG_PID_FILTER | PS_CFG_TRACK_ONLY)) {
+        __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
+        pf = pflags ? *pflags : 0;
+    }
+    if (pf & PS_OPAQUE) {
+        count(PS_C_F_OPAQUE);
+        return 0;
+    }
     if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) &&
         !(cfg->flags & PS_CFG_INODE_FILTER)) {
         count(PS_C_F_TRACK);
         return 0;
-    }
-    if (cfg->flags & PS_CFG_UID_FILTER) {
-        __u32 uid = (__u32)uid_gid;
-        if (bpf_map_lookup_elem(&uids, &uid)) {
-            count(PS_C_F_UID);
-            return 0;
-        }
-    }
-    if (cfg->flags & PS_CFG_GID_FILTER) {
-        __u32 gid = (__u32)(uid_gid >> 32);
-        if (bpf_map_lookup_elem(&gids, &gid)) {
-            count(PS_C_F_GID);
-            return 0;
-        }
     }
     if (cfg->flags & PS_CFG_CGROUP_FILTER) {
         __u64 cg = bpf_get_current_cgroup_id();

@@ -47,6 +47,21 @@ struct {
     __type(value, __u32);
 } uids SEC(".maps");
 
+/* Bit (id & 63) of word (id >> 6): ids below PS_ID_BITS_MAX that are filtered. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PS_ID_BITS_MAX / 64);
+    __type(key, __u32);
+    __type(value, __u64);
+} uid_bits SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PS_ID_BITS_MAX / 64);
+    __type(key, __u32);
+    __type(value, __u64);
+} gid_bits SEC(".maps");
+
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 1024);

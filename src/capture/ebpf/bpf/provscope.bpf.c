@@ -157,14 +157,17 @@ int handle_sys_exit(unsigned long long *ctx)
         return 0;
     }
 
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    /* A compressible flow is resolved first, so that a repeat costs no record setup. */
+    struct task_struct *task = bpf_get_current_task_btf();
+    /* A compressible flow is checked first, by the file's kernel identity alone, so that
+     * a repeat costs neither resolving the inode nor any record setup. */
     int compressible = (spec & PS_SPEC_COMPRESSIBLE) && (cfg->flags & PS_CFG_COMPRESS) &&
                        ret > 0;
-    struct ps_obj first = {};
+    struct file *first = 0;
+    struct ps_file_ref ref = {};
     if (compressible) {
-        resolve_fd(task, (long)arg_value_regs(regs, PS_SPEC_FD_A(spec)), &first);
-        if (first.ino && is_repeat(tgid, (__u32)pid_tgid, (__u32)nr, &first)) {
+        first = fd_file(task, (long)arg_value_regs(regs, PS_SPEC_FD_A(spec)));
+        file_ref(first, &ref);
+        if (ref.inode && is_repeat(tgid, (__u32)pid_tgid, (__u32)nr, &ref)) {
             count(PS_C_COMPRESSED);
             return 0;
         }
@@ -184,7 +187,7 @@ int handle_sys_exit(unsigned long long *ctx)
 
     __u32 which = PS_SPEC_FD_A(spec);
     if (compressible)
-        e->obj[0] = first;
+        describe_file(first, &e->obj[0]);
     else if (which != PS_ARG_NONE)
         resolve_fd(task, (long)arg_value(e, which), &e->obj[0]);
     which = PS_SPEC_FD_B(spec);
@@ -233,7 +236,7 @@ int handle_sys_exit(unsigned long long *ctx)
     __u64 gen = advance_generation(quiet);
     int sent = send(cfg, e);
     if (compressible && sent)
-        remember_flow(e, gen);
+        remember_flow(e, &ref, gen);
     return 0;
 }
 

@@ -135,40 +135,50 @@ static __always_inline __u16 unix_name(struct file *f, char *dst)
     return (__u16)n;
 }
 
-/* What fd refers to in the current task: inode number, device, mode, socket details.
- * Returns its file (0 when fd names none). */
-static __always_inline struct file *resolve_fd(struct task_struct *task, long fd,
-                                               struct ps_obj *o)
+/* The open file `fd` names in `task` (the current task, as a BTF pointer from
+ * bpf_get_current_task_btf), 0 when none. The walk to the fd array is plain loads
+ * through BTF pointers, not probe-read helper calls: this runs on every captured syscall,
+ * and each helper call costs more than the load it makes. Only the array slot, indexed
+ * by a value the verifier cannot bound against a BTF type, is probe-read. */
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 {
-    struct files_struct *files = 0;
-    struct fdtable *fdt = 0;
-    struct file **fds = 0;
     struct file *f = 0;
-    unsigned int max_fds = 0;
-
-    o->ino = 0;
-    o->mode = 0;
-    o->family = 0;
     if (fd < 0 || fd > 0xfffff)
         return 0;
-    CORE_READ(files, task->files);
+    struct files_struct *files = task->files;
     if (!files)
         return 0;
-    CORE_READ(fdt, files->fdt);
+    struct fdtable *fdt = files->fdt;
     if (!fdt)
         return 0;
-    CORE_READ(max_fds, fdt->max_fds);
-    if ((unsigned long)fd >= max_fds)
+    if ((unsigned long)fd >= fdt->max_fds)
         return 0;
-    CORE_READ(fds, fdt->fd);
+    struct file **fds = fdt->fd;
     if (!fds)
         return 0;
     bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+    return f;
+}
+
+/* What the open file `f` is: inode number, device, mode, socket details. */
+static __always_inline void describe_file(struct file *f, struct ps_obj *o)
+{
+    o->ino = 0;
+    o->mode = 0;
+    o->family = 0;
     if (!f)
-        return 0;
+        return;
     file_object(f, o);
     if (o->ino && (o->mode & S_IFMT) == S_IFSOCK)
         fill_socket(f, o);
+}
+
+/* What fd refers to in the current task. Returns its file (0 when fd names none). */
+static __always_inline struct file *resolve_fd(struct task_struct *task, long fd,
+                                               struct ps_obj *o)
+{
+    struct file *f = fd_file(task, fd);
+    describe_file(f, o);
     return f;
 }
 
