@@ -193,4 +193,26 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         "every read is sent or counted: {t}"
     );
     assert!(t["events_per_s"].as_f64().unwrap() > 0.0);
+    // The programs' own time: the syscall rows, in both capturing modes, each with the
+    // syscall-exit program called for the row's operations.
+    let costs = report["program_costs"].as_array().unwrap();
+    let described: Vec<(&str, &str)> = costs
+        .iter()
+        .map(|c| (c["row"].as_str().unwrap(), c["mode"].as_str().unwrap()))
+        .collect();
+    for mode in ["capture-all", "filtered-out"] {
+        for row in ["null I/O: read", "null I/O: write", "stat", "open+close"] {
+            assert!(described.contains(&(row, mode)), "{row} {mode}: {costs:?}");
+        }
+    }
+    for c in costs {
+        let exit = c["programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["program"] == "handle_sys_exit")
+            .unwrap_or_else(|| panic!("the syscall-exit program ran: {c}"));
+        assert!(exit["calls"].as_u64().unwrap() >= 200, "{c}");
+        assert!(exit["ns_per_call"].as_f64().unwrap() > 0.0, "{c}");
+    }
 }
