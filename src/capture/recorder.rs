@@ -1,13 +1,14 @@
 //! The capture pipeline every capturing command shares: the probe's records decoded, built
 //! into CamFlow elements and written in camflowd's W3C layout (one document about every
-//! second, as camflowd flushes), plus the output-file opacity that keeps a capture from
-//! recording its own writes.
+//! second, as camflowd flushes), handed to a live view as records, or both; plus the
+//! output-file opacity that keeps a capture from recording its own writes.
 
 use crate::capture::builder::host::Host;
 use crate::capture::builder::{Builder, BuilderStats};
 use crate::capture::camflow::w3c_write::{DocumentBuilder, WriteCounts};
 use crate::capture::ebpf::event::decode;
 use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError, kernel_dev};
+use crate::graph::batch::RecordBatch;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
@@ -38,10 +39,22 @@ pub struct RecordingReport {
     pub stale_refs: u64,
 }
 
-/// Records from a probe into a W3C sink.
+/// What one pump did.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pumped {
+    /// Kernel records drained.
+    pub records: usize,
+    /// Elements built from them.
+    pub elements: u64,
+    /// Their size as W3C text.
+    pub bytes: u64,
+}
+
+/// Records from a probe into a W3C sink, record batches, or both.
 pub struct Recorder<'w, W: Write> {
     builder: Builder,
-    doc: DocumentBuilder<'w, W>,
+    /// None: no W3C is written (a live view that saves nothing).
+    doc: Option<DocumentBuilder<'w, W>>,
     decode_errors: u64,
     last_document: Instant,
     document_every: Duration,
@@ -50,9 +63,14 @@ pub struct Recorder<'w, W: Write> {
 impl<'w, W: Write> Recorder<'w, W> {
     /// A recorder for this machine (`host`) writing into `out`.
     pub fn new(host: Host, out: &'w mut W) -> Self {
+        Self::with_output(host, Some(out))
+    }
+
+    /// A recorder writing W3C into `out` when there is one.
+    pub fn with_output(host: Host, out: Option<&'w mut W>) -> Self {
         Recorder {
             builder: Builder::new(host),
-            doc: DocumentBuilder::new(out),
+            doc: out.map(DocumentBuilder::new),
             decode_errors: 0,
             last_document: Instant::now(),
             document_every: DOCUMENT_EVERY,
@@ -68,24 +86,48 @@ impl<'w, W: Write> Recorder<'w, W> {
     /// Drains what the kernel side has (waiting up to `timeout` for the first record),
     /// builds it and writes it; returns how many records were drained.
     pub fn pump(&mut self, probe: &mut Probe, timeout: Duration) -> io::Result<usize> {
+        Ok(self.pump_into(probe, timeout, None)?.records)
+    }
+
+    /// As [`Recorder::pump`], also appending every element to `batch` as a record: the
+    /// live view's way in, with no W3C written and parsed again on the way.
+    pub fn pump_into(
+        &mut self,
+        probe: &mut Probe,
+        timeout: Duration,
+        mut batch: Option<&mut RecordBatch>,
+    ) -> io::Result<Pumped> {
+        let mut pumped = Pumped::default();
         let builder = &mut self.builder;
         let decode_errors = &mut self.decode_errors;
         let drained = probe.drain(timeout, |bytes| match decode(bytes) {
             Ok(event) => builder.handle(&event),
             Err(_) => *decode_errors += 1,
         });
+        pumped.records = drained;
         for el in self.builder.take_output() {
-            if el.is_node {
-                self.doc.push_node(el.section, &el.text)?;
-            } else {
-                self.doc.push_edge(el.section, &el.text)?;
+            pumped.elements += 1;
+            pumped.bytes += el.text_len() as u64;
+            if let Some(doc) = self.doc.as_mut() {
+                if el.is_node() {
+                    doc.push_node(el.section, &el.text())?;
+                } else {
+                    doc.push_edge(el.section, &el.text())?;
+                }
+            }
+            if let Some(batch) = batch.as_deref_mut()
+                && let Some(record) = el.to_record()
+            {
+                batch.records.push_back(record);
             }
         }
         if self.last_document.elapsed() >= self.document_every {
-            self.doc.flush_document()?;
+            if let Some(doc) = self.doc.as_mut() {
+                doc.flush_document()?;
+            }
             self.last_document = Instant::now();
         }
-        Ok(drained)
+        Ok(pumped)
     }
 
     /// The builder's type filters and their counts.
@@ -100,10 +142,16 @@ impl<'w, W: Write> Recorder<'w, W> {
 
     /// Writes the last document and reports.
     pub fn finish(mut self) -> io::Result<RecordingReport> {
-        self.doc.flush_document()?;
+        if let Some(doc) = self.doc.as_mut() {
+            doc.flush_document()?;
+        }
         Ok(RecordingReport {
             builder: self.builder.stats,
-            written: self.doc.counts(),
+            written: self
+                .doc
+                .as_ref()
+                .map(DocumentBuilder::counts)
+                .unwrap_or_default(),
             decode_errors: self.decode_errors,
             stale_refs: self.builder.stale_refs(),
         })

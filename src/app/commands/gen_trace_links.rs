@@ -153,16 +153,19 @@ impl Links {
             if i > 0 {
                 doc.push(',');
             }
-            doc.push_str(&relation(
-                &host,
-                &stamp,
-                Section::WasDerivedFrom,
-                "version_entity",
-                id,
-                &from,
-                &to,
-                0,
-            ));
+            doc.push_str(
+                &relation(
+                    &host,
+                    &stamp,
+                    Section::WasDerivedFrom,
+                    "version_entity",
+                    id,
+                    &from,
+                    &to,
+                    0,
+                )
+                .text(),
+            );
         }
         doc.push_str("}}");
         Some(doc)

@@ -182,11 +182,6 @@ pub fn attr(out: &mut String, name: &str, json: &str) {
     out.push_str(json);
 }
 
-/// Appends a string attribute, JSON-escaped.
-pub fn attr_str(out: &mut String, name: &str, value: &str) {
-    attr(out, name, &quote(value));
-}
-
 /// Time stamps shared by the elements of one record.
 #[derive(Clone, Debug)]
 pub struct Stamp {
@@ -196,28 +191,114 @@ pub struct Stamp {
     pub jiffies: u64,
 }
 
-/// Opens a node element: key, then CamFlow's common node attributes.
+/// A relation's two ends, as `cf:` keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ends {
+    /// Where information flows from.
+    pub from: String,
+    /// Where it flows to.
+    pub to: String,
+    /// The section's attribute names for them (`prov:usedEntity`...).
+    pub names: (&'static str, &'static str),
+    /// They are written before `attrs[at]`, where camflowd writes them.
+    pub at: usize,
+}
+
+/// One element as the builder made it: its key and attributes as (name, JSON text), in
+/// camflowd's order. The W3C text is made from it only when a trace is written, and the
+/// live view takes the same parts as a record without any JSON being parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Element {
+    /// W3C section name (`activity`, `entity`, `used`...).
+    pub section: &'static str,
+    /// `prov:type`.
+    pub kind: &'static str,
+    /// The `cf:` key.
+    pub key: String,
+    /// Attributes other than a relation's ends.
+    pub attrs: Vec<(&'static str, String)>,
+    /// A relation's ends; None for a vertex.
+    pub ends: Option<Ends>,
+}
+
+impl Element {
+    /// True for vertices, false for relations.
+    pub fn is_node(&self) -> bool {
+        self.ends.is_none()
+    }
+
+    /// Appends `"name":value` pairs.
+    fn push_attrs(&self, out: &mut String, attrs: &[(&'static str, String)]) {
+        for (name, json) in attrs {
+            attr(out, name, json);
+        }
+    }
+
+    /// The element as camflowd writes it inside its section: `"key":{...}`.
+    pub fn text(&self) -> String {
+        let mut s = String::with_capacity(self.text_len());
+        s.push_str(&quote(&self.key));
+        s.push_str(":{");
+        match &self.ends {
+            None => self.push_attrs(&mut s, &self.attrs),
+            Some(ends) => {
+                let at = ends.at.min(self.attrs.len());
+                self.push_attrs(&mut s, &self.attrs[..at]);
+                attr(&mut s, ends.names.0, &quote(&ends.from));
+                attr(&mut s, ends.names.1, &quote(&ends.to));
+                self.push_attrs(&mut s, &self.attrs[at..]);
+            }
+        }
+        s.push('}');
+        s
+    }
+
+    /// The length of [`Element::text`] (keys and ends need no escaping; other strings
+    /// are already JSON), without making it: what the filters count as bytes.
+    pub fn text_len(&self) -> usize {
+        let pair = |name: &str, json_len: usize| name.len() + 3 + json_len;
+        let mut n = self.key.len() + 2 + 2 + 1;
+        n += self
+            .attrs
+            .iter()
+            .map(|(k, v)| pair(k, v.len()))
+            .sum::<usize>();
+        if let Some(e) = &self.ends {
+            n += pair(e.names.0, e.from.len() + 2) + pair(e.names.1, e.to.len() + 2);
+        }
+        let pairs = self.attrs.len() + if self.ends.is_some() { 2 } else { 0 };
+        n + pairs.saturating_sub(1)
+    }
+}
+
+/// Starts a node element: key, then CamFlow's common node attributes.
 pub fn open_node(
     host: &Host,
     stamp: &Stamp,
-    kind: &str,
+    kind: &'static str,
     id: u64,
     version: u32,
-) -> (NodeClass, String) {
+) -> (NodeClass, Element) {
     let (class, bits) = node_type(kind);
-    let mut s = String::with_capacity(256);
-    s.push_str(&quote(&node_key(host, bits, id, version)));
-    s.push_str(":{");
-    attr_str(&mut s, "cf:id", &id.to_string());
-    attr_str(&mut s, "prov:type", kind);
-    attr(&mut s, "cf:boot_id", &host.boot_id.to_string());
-    attr_str(&mut s, "cf:machine_id", &format!("cf:{}", host.machine_id));
-    attr(&mut s, "cf:version", &version.to_string());
-    attr_str(&mut s, "cf:date", &stamp.date);
-    attr_str(&mut s, "cf:taint", "0");
-    attr_str(&mut s, "cf:jiffies", &stamp.jiffies.to_string());
-    attr(&mut s, "cf:epoch", "0");
-    (class, s)
+    let attrs = vec![
+        ("cf:id", quote(&id.to_string())),
+        ("prov:type", quote(kind)),
+        ("cf:boot_id", host.boot_id.to_string()),
+        ("cf:machine_id", quote(&format!("cf:{}", host.machine_id))),
+        ("cf:version", version.to_string()),
+        ("cf:date", quote(&stamp.date)),
+        ("cf:taint", quote("0")),
+        ("cf:jiffies", quote(&stamp.jiffies.to_string())),
+        ("cf:epoch", String::from("0")),
+    ];
+    let el = Element {
+        section: class.section(),
+        kind,
+        key: node_key(host, bits, id, version),
+        attrs,
+        ends: None,
+    };
+    (class, el)
 }
 
 /// A whole relation element.
@@ -226,13 +307,13 @@ pub fn relation(
     host: &Host,
     stamp: &Stamp,
     section: Section,
-    kind: &str,
+    kind: &'static str,
     id: u64,
     from: &str,
     to: &str,
     task_id: u64,
-) -> String {
-    let (_, category, from_key, to_key) = section.parts();
+) -> Element {
+    let (name, category, from_key, to_key) = section.parts();
     let sub = RELATION_KINDS
         .iter()
         .position(|k| *k == kind)
@@ -244,25 +325,33 @@ pub fn relation(
         machine_id: host.machine_id,
         version: 0,
     });
-    let mut s = String::with_capacity(400);
-    s.push_str(&quote(&key));
-    s.push_str(":{");
-    attr_str(&mut s, "cf:id", &id.to_string());
-    attr_str(&mut s, "prov:type", kind);
-    attr(&mut s, "cf:boot_id", &host.boot_id.to_string());
-    attr_str(&mut s, "cf:machine_id", &format!("cf:{}", host.machine_id));
-    attr_str(&mut s, "cf:date", &stamp.date);
-    attr_str(&mut s, "cf:taint", "0");
-    attr_str(&mut s, "cf:jiffies", &stamp.jiffies.to_string());
-    attr(&mut s, "cf:epoch", "0");
-    attr_str(&mut s, "prov:label", kind);
-    attr_str(&mut s, "cf:allowed", "true");
-    attr_str(&mut s, from_key, from);
-    attr_str(&mut s, to_key, to);
-    attr_str(&mut s, "cf:flags", "0");
-    attr_str(&mut s, "cf:task_id", &task_id.to_string());
-    s.push('}');
-    s
+    let mut attrs = vec![
+        ("cf:id", quote(&id.to_string())),
+        ("prov:type", quote(kind)),
+        ("cf:boot_id", host.boot_id.to_string()),
+        ("cf:machine_id", quote(&format!("cf:{}", host.machine_id))),
+        ("cf:date", quote(&stamp.date)),
+        ("cf:taint", quote("0")),
+        ("cf:jiffies", quote(&stamp.jiffies.to_string())),
+        ("cf:epoch", String::from("0")),
+        ("prov:label", quote(kind)),
+        ("cf:allowed", quote("true")),
+    ];
+    let at = attrs.len();
+    attrs.push(("cf:flags", quote("0")));
+    attrs.push(("cf:task_id", quote(&task_id.to_string())));
+    Element {
+        section: name,
+        kind,
+        key,
+        attrs,
+        ends: Some(Ends {
+            from: from.to_string(),
+            to: to.to_string(),
+            names: (from_key, to_key),
+            at,
+        }),
+    }
 }
 
 /// djb2, as CamFlow hashes path names into a path node's `cf:id`.

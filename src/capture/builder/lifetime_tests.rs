@@ -72,7 +72,7 @@ fn processes_that_end_leave_nothing_behind() {
     let out: Vec<Element> = b.take_output().collect();
     let count = |kind: &str| {
         out.iter()
-            .filter(|e| e.text.contains(&format!("\"prov:type\":\"{kind}\"")))
+            .filter(|e| e.text().contains(&format!("\"prov:type\":\"{kind}\"")))
             .count()
     };
     let runs = MORE as usize + 1;

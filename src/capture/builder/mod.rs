@@ -6,6 +6,7 @@
 //! as shared_write then shared_read, exactly as CamFlow records it.
 
 pub mod element;
+mod element_record;
 pub mod host;
 pub mod name_bytes;
 pub mod objects;
@@ -17,24 +18,16 @@ pub mod type_filter;
 
 #[cfg(test)]
 mod lifetime_tests;
+#[cfg(test)]
+mod path_tests;
 
 use crate::capture::ebpf::event::{Actor, Event};
-use element::{NodeClass, Section, Stamp, attr, attr_str, node_key, node_type, open_node};
+pub use element::Element;
+use element::{NodeClass, Section, Stamp, node_key, node_type, open_node};
 use hashbrown::HashMap;
 use host::Host;
 use objects::{Obj, ObjRef};
 use type_filter::TypeFilter;
-
-/// One element ready to write: its W3C section and its `"key":{...}` text.
-#[derive(Clone, Debug)]
-pub struct Element {
-    /// W3C section name.
-    pub section: &'static str,
-    /// The element text.
-    pub text: String,
-    /// True for vertices, false for relations.
-    pub is_node: bool,
-}
 
 /// What the builder did, for the end-of-capture report.
 #[derive(Clone, Copy, Debug, Default)]
@@ -276,22 +269,16 @@ impl Builder {
 
     fn emit_node(&mut self, r: ObjRef) {
         let o = self.obj(r);
-        let (class, mut text) = open_node(&self.host, &self.stamp, o.kind, o.id, o.version);
-        for (name, json) in &o.attrs {
-            attr(&mut text, name, json);
-        }
-        attr_str(&mut text, "prov:label", &o.label_text());
-        text.push('}');
+        let (_, mut el) = open_node(&self.host, &self.stamp, o.kind, o.id, o.version);
+        el.attrs.extend(o.attrs.iter().cloned());
+        el.attrs
+            .push(("prov:label", element::quote_str(&o.label_text())));
         if let Some(cause) = self.filter.node_cause(o.kind) {
-            self.filter.drop(cause, text.len());
+            self.filter.drop(cause, el.text_len());
             return;
         }
-        self.filter.pass(text.len());
-        self.out.push(Element {
-            section: class.section(),
-            text,
-            is_node: true,
-        });
+        self.filter.pass(el.text_len());
+        self.out.push(el);
     }
 
     /// A new version of `r`, chained to the old one.
@@ -318,13 +305,13 @@ impl Builder {
     fn emit_relation(
         &mut self,
         section: Section,
-        kind: &str,
+        kind: &'static str,
         (from, to): (&str, &str),
         ends: (&str, &str),
     ) {
         let cause = self.filter.relation_cause(kind, ends.0, ends.1);
         self.next_relation_id += 1;
-        let text = element::relation(
+        let el = element::relation(
             &self.host,
             &self.stamp,
             section,
@@ -335,15 +322,11 @@ impl Builder {
             self.task_id,
         );
         if let Some(cause) = cause {
-            self.filter.drop(cause, text.len());
+            self.filter.drop(cause, el.text_len());
             return;
         }
-        self.filter.pass(text.len());
-        self.out.push(Element {
-            section: section.name(),
-            text,
-            is_node: false,
-        });
+        self.filter.pass(el.text_len());
+        self.out.push(el);
     }
 
     /// Records `from → to` with CamFlow's rules: an exact repeat of the receiver's last
@@ -360,7 +343,7 @@ impl Builder {
             // Never made, so it never forces a new version: as CamFlow, which checks its
             // filters before recording anything. Its size is what it would have taken.
             let (f, t) = (self.key(from), self.key(to));
-            let text = element::relation(
+            let would_be = element::relation(
                 &self.host,
                 &self.stamp,
                 section,
@@ -370,7 +353,7 @@ impl Builder {
                 &t,
                 self.task_id,
             );
-            self.filter.drop(cause, text.len());
+            self.filter.drop(cause, would_be.text_len());
             return;
         }
         if self.obj(to).has_outgoing && !self.obj(to).immutable && from != to {

@@ -280,7 +280,7 @@ mod tests {
         b.handle(&call(RECVFROM, unix_socket(10, 1, None)));
         // A datagram socket's receive names no sender.
         b.handle(&call(RECVFROM, unix_socket(20, SOCK_DGRAM, Some(21))));
-        let out: Vec<String> = b.take_output().map(|e| e.text).collect();
+        let out: Vec<String> = b.take_output().map(|e| e.text()).collect();
         let count = |kind: &str| {
             let t = format!("\"prov:type\":\"{kind}\"");
             out.iter().filter(|e| e.contains(&t)).count()

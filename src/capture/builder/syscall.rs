@@ -16,6 +16,13 @@ const O_CREAT: u64 = 0o100;
 const PROT_WRITE: u64 = 2;
 const MAP_SHARED: u64 = 1;
 
+/// A file descriptor argument as the kernel reads it: an `int`, so only the register's
+/// low 32 bits count (a caller may leave the upper half zero, making AT_FDCWD
+/// 0xffffff9c rather than -100).
+fn fd_arg(register: u64) -> i64 {
+    i64::from(register as u32 as i32)
+}
+
 pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
     let Some(spec) = by_nr(e.nr) else {
         b.stats.ignored += 1;
@@ -56,7 +63,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
         Class::Read | Class::Write | Class::Receive | Class::Send => b.stats.ignored += 1,
         Class::Open => {
             let o = b.fd_object(obj0);
-            let dirfd = (spec.name.starts_with("openat")).then_some(e.args[0] as i64);
+            let dirfd = (spec.name.starts_with("openat")).then_some(fd_arg(e.args[0]));
             let path = b.resolve(actor.tgid, dirfd, dir, str0);
             let flags = if spec.name == "open" || spec.name == "openat" {
                 e.args[if spec.name == "open" { 1 } else { 2 }]
@@ -117,7 +124,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             b.relate(Section::Used, "dup", o, task);
         }
         Class::Unlink => {
-            let dirfd = (spec.name == "unlinkat").then_some(e.args[0] as i64);
+            let dirfd = (spec.name == "unlinkat").then_some(fd_arg(e.args[0]));
             let path = b.resolve(actor.tgid, dirfd, dir, str0);
             let o = match b.named.remove(&path) {
                 Some(o) => o,
@@ -127,8 +134,8 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
         }
         Class::Rename | Class::Link => {
             let at = spec.name.ends_with("at") || spec.name == "renameat2";
-            let old = b.resolve(actor.tgid, at.then_some(e.args[0] as i64), dir, str0);
-            let new = b.resolve(actor.tgid, at.then_some(e.args[2] as i64), None, str1);
+            let old = b.resolve(actor.tgid, at.then_some(fd_arg(e.args[0])), dir, str0);
+            let new = b.resolve(actor.tgid, at.then_some(fd_arg(e.args[2])), None, str1);
             let known = if spec.class == Class::Rename {
                 b.named.remove(&old)
             } else {
@@ -147,7 +154,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             b.name(o, &new);
         }
         Class::Symlink => {
-            let dirfd = (spec.name == "symlinkat").then_some(e.args[1] as i64);
+            let dirfd = (spec.name == "symlinkat").then_some(fd_arg(e.args[1]));
             let link = b.resolve(actor.tgid, dirfd, dir, str1);
             if let Some(o) = b.stat_object(&link) {
                 b.relate(Section::WasGeneratedBy, "symlink", task, o);
@@ -155,7 +162,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             }
         }
         Class::Create => {
-            let dirfd = spec.name.ends_with("at").then_some(e.args[0] as i64);
+            let dirfd = spec.name.ends_with("at").then_some(fd_arg(e.args[0]));
             let path = b.resolve(actor.tgid, dirfd, dir, str0);
             if let Some(o) = b.stat_object(&path) {
                 b.relate(Section::WasGeneratedBy, "inode_create", task, o);
@@ -166,7 +173,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             let o = if obj0.ino != 0 {
                 Some(b.fd_object(obj0))
             } else {
-                let dirfd = spec.name.ends_with("at").then_some(e.args[0] as i64);
+                let dirfd = spec.name.ends_with("at").then_some(fd_arg(e.args[0]));
                 let path = b.resolve(actor.tgid, dirfd, dir, str0);
                 b.stat_object(&path)
             };
@@ -210,7 +217,7 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
         Class::Transfer => b.stats.ignored += 1,
         Class::Chdir => {
             let dir = if spec.name == "fchdir" {
-                std::fs::read_link(format!("/proc/{}/fd/{}", actor.tgid, e.args[0]))
+                std::fs::read_link(format!("/proc/{}/fd/{}", actor.tgid, fd_arg(e.args[0])))
                     .ok()
                     .map(|p| p.into_os_string().into_encoded_bytes())
             } else {

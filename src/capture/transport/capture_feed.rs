@@ -1,12 +1,12 @@
 //! The live capture feed (`provscope live`): this machine's capture, the probe and
-//! recorder of `provscope capture`, its W3C documents parsed into batches for the explorer
-//! and, with `--save`, appended to a file as they are made (the file is opaque to the
-//! capture, so saving never records itself). The capture's policy is applied before the
+//! recorder of `provscope capture`, its elements handed to the explorer as record batches
+//! and, with `--save`, written to a file in camflowd's documents as they are made (the
+//! file is opaque to the capture, so saving never records itself). The capture's policy is applied before the
 //! probe attaches and again whenever the filter panel changes it (checked every step), so
 //! the saved file holds exactly what the policy accepted.
 
 use crate::capture::builder::host::Host;
-use crate::capture::camflow::{LoadReport, ReaderOptions, read_trace};
+use crate::capture::camflow::LoadReport;
 use crate::capture::ebpf::probe::{COUNTER_NAMES, Probe};
 use crate::capture::recorder::{Recorder, make_opaque};
 use crate::capture::transport::feed::{FeedEvent, Send};
@@ -15,7 +15,7 @@ use crate::policy::control::PolicyControl;
 use crate::policy::kernel::Following;
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -25,7 +25,9 @@ const STEP: Duration = Duration::from_millis(100);
 /// How often the kernel counters are sent.
 const COUNTERS_EVERY: Duration = Duration::from_secs(1);
 
-/// The recorder's output, which the feed empties after every step.
+/// The recorder's W3C output, which the feed moves to the saved file after every step in
+/// one write: the view may end the process at any moment, and a document cut short by
+/// that would be a damaged last line.
 #[derive(Clone, Default)]
 struct Shared(Rc<RefCell<Vec<u8>>>);
 
@@ -36,6 +38,25 @@ impl Write for Shared {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// The saved file and the buffer the recorder writes its documents into.
+struct Saved {
+    file: File,
+    pending: Shared,
+}
+
+impl Saved {
+    /// Writes the documents made since the last call.
+    fn write_pending(&mut self) -> Result<(), String> {
+        let text = std::mem::take(&mut *self.pending.0.borrow_mut());
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.file
+            .write_all(&text)
+            .map_err(|e| format!("cannot save: {e}"))
     }
 }
 
@@ -63,38 +84,62 @@ fn capture(with: With<'_>, control: &PolicyControl, send: &Send) -> Result<(), S
             let file = File::create(path)
                 .map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
             make_opaque(&mut probe, &file).map_err(|e| e.to_string())?;
-            Some(BufWriter::new(file))
+            Some(Saved {
+                file,
+                pending: Shared::default(),
+            })
         }
         None => None,
     };
-    let shared = Shared::default();
-    let mut out = shared.clone();
-    let mut recorder = Recorder::new(Host::read(), &mut out);
+    // The view gets the elements themselves as records, never their text to parse again;
+    // the saved file gets every step's elements as one document.
+    let mut out = saved.as_ref().map(|s| s.pending.clone());
+    let mut recorder = Recorder::with_output(Host::read(), out.as_mut());
+    recorder.set_document_every(Duration::ZERO);
     let mut following =
         Following::start(control, &mut probe, recorder.filter_mut()).map_err(|e| e.to_string())?;
     probe.attach().map_err(|e| e.to_string())?;
-    // Every step's elements leave as complete documents at once.
-    recorder.set_document_every(Duration::ZERO);
+    let streamed = stream(
+        &mut recorder,
+        &mut following,
+        &mut probe,
+        control,
+        send,
+        saved.as_mut(),
+    );
+    let finished = recorder.finish().map_err(|e| format!("cannot save: {e}"));
+    let written = saved.as_mut().map_or(Ok(()), Saved::write_pending);
+    streamed.and(finished.map(drop)).and(written)
+}
+
+/// Pumps the capture into batches until nobody listens.
+fn stream(
+    recorder: &mut Recorder<'_, Shared>,
+    following: &mut Following,
+    probe: &mut Probe,
+    control: &PolicyControl,
+    send: &Send,
+    mut saved: Option<&mut Saved>,
+) -> Result<(), String> {
     let mut report = LoadReport::default();
     let mut counters_sent = Instant::now();
     loop {
         following
-            .sync(control, &mut probe, recorder.filter_mut())
+            .sync(control, probe, recorder.filter_mut())
             .map_err(|e| e.to_string())?;
-        recorder
-            .pump(&mut probe, STEP)
+        let mut batch = RecordBatch::default();
+        let pumped = recorder
+            .pump_into(probe, STEP, Some(&mut batch))
             .map_err(|e| format!("capture: {e}"))?;
-        let text = std::mem::take(&mut *shared.0.borrow_mut());
-        if !text.is_empty() {
-            if let Some(file) = saved.as_mut() {
-                file.write_all(&text)
-                    .and_then(|()| file.flush())
-                    .map_err(|e| format!("cannot save: {e}"))?;
-            }
-            let mut batch = RecordBatch::default();
-            let chunk = read_trace(&text[..], &ReaderOptions::default(), &mut batch)
-                .map_err(|e| format!("capture: {e}"))?;
-            report.absorb(&chunk);
+        if let Some(saved) = saved.as_deref_mut() {
+            saved.write_pending()?;
+        }
+        if !batch.is_empty() {
+            // One step's elements count as one document, as the W3C stream would carry them.
+            report.lines += 1;
+            report.w3c_documents += 1;
+            report.elements += pumped.elements;
+            report.bytes += pumped.bytes;
             let event = FeedEvent::Batch {
                 batch,
                 report: Box::new(report.clone()),

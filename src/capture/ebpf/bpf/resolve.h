@@ -139,10 +139,13 @@ static __always_inline __u16 unix_name(struct file *f, char *dst)
  * bpf_get_current_task_btf), 0 when none. The walk to the fd array is plain loads
  * through BTF pointers, not probe-read helper calls: this runs on every captured syscall,
  * and each helper call costs more than the load it makes. Only the array slot, indexed
- * by a value the verifier cannot bound against a BTF type, is probe-read. */
-static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+ * by a value the verifier cannot bound against a BTF type, is probe-read. `raw` is the
+ * argument's whole register. */
+static __always_inline struct file *fd_file(struct task_struct *task, long raw)
 {
     struct file *f = 0;
+    /* The kernel reads an fd argument as an int: only the register's low half counts. */
+    int fd = (int)raw;
     if (fd < 0 || fd > 0xfffff)
         return 0;
     struct files_struct *files = task->files;
