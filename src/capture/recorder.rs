@@ -74,13 +74,7 @@ impl<'w, W: Write> Recorder<'w, W> {
             Ok(event) => builder.handle(&event),
             Err(_) => *decode_errors += 1,
         });
-        for el in self.builder.take_output() {
-            if el.is_node {
-                self.doc.push_node(el.section, &el.text)?;
-            } else {
-                self.doc.push_edge(el.section, &el.text)?;
-            }
-        }
+        self.write_output()?;
         if self.last_document.elapsed() >= self.document_every {
             self.doc.flush_document()?;
             self.last_document = Instant::now();
@@ -98,8 +92,22 @@ impl<'w, W: Write> Recorder<'w, W> {
         self.builder.stats
     }
 
-    /// Writes the last document and reports.
+    fn write_output(&mut self) -> io::Result<()> {
+        for el in self.builder.take_output() {
+            if el.is_node {
+                self.doc.push_node(el.section, &el.text)?;
+            } else {
+                self.doc.push_edge(el.section, &el.text)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what the builder still holds (packets waiting for their syscall) and the
+    /// last document, and reports.
     pub fn finish(mut self) -> io::Result<RecordingReport> {
+        self.builder.release_all_packets();
+        self.write_output()?;
         self.doc.flush_document()?;
         Ok(RecordingReport {
             builder: self.builder.stats,

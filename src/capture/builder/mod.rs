@@ -9,6 +9,7 @@ pub mod element;
 pub mod host;
 pub mod name_bytes;
 pub mod objects;
+pub mod packets;
 mod paths;
 mod processes;
 mod sockets;
@@ -17,8 +18,10 @@ pub mod type_filter;
 
 #[cfg(test)]
 mod lifetime_tests;
+#[cfg(test)]
+mod packets_tests;
 
-use crate::capture::ebpf::event::{Actor, Event};
+use crate::capture::ebpf::event::Event;
 use element::{NodeClass, Section, Stamp, attr, attr_str, node_key, node_type, open_node};
 use hashbrown::HashMap;
 use host::Host;
@@ -86,6 +89,8 @@ pub struct Builder {
     /// Connected unix stream sockets, both ways: the peer is remembered for when the
     /// kernel side can no longer see it (closed before the last read).
     unix_peers: HashMap<ObjRef, ObjRef>,
+    /// Packets waiting for their task's syscall, and packet vertices seen lately.
+    packets: packets::Packets,
     stamp: Stamp,
     task_id: u64,
     out: Vec<Element>,
@@ -111,6 +116,7 @@ impl Builder {
                 attrs: Vec::new(),
                 label: None,
                 immutable: true,
+                key: None,
             },
             stale: std::cell::Cell::new(0),
             next_node_id: 0,
@@ -125,6 +131,7 @@ impl Builder {
             addresses: HashMap::new(),
             addressed: hashbrown::HashSet::new(),
             unix_peers: HashMap::new(),
+            packets: packets::Packets::default(),
             stamp: Stamp {
                 date: host::camflow_date_now(),
                 jiffies: 0,
@@ -164,19 +171,23 @@ impl Builder {
         self.stats.records += 1;
         match event {
             Event::Syscall(e) => {
-                self.stamp_for(&e.actor);
-                syscall::handle(self, e);
+                self.stamp_at(e.actor.ts);
+                let tid = e.actor.tid;
+                self.around_syscall(tid, e.actor.ts, &e.objects, |b| syscall::handle(b, e));
             }
             Event::Fork {
                 actor,
                 child_tid,
                 child_tgid,
             } => {
-                self.stamp_for(actor);
+                self.stamp_at(actor.ts);
+                self.release_packets(actor.tid);
                 self.fork(actor, *child_tid, *child_tgid);
             }
             Event::Exec(e) => {
-                self.stamp_for(&e.actor);
+                self.stamp_at(e.actor.ts);
+                self.release_packets(e.old_tid);
+                self.release_packets(e.actor.tid);
                 if e.old_tid != e.actor.tid
                     && let Some(t) = self.tasks.remove(&e.old_tid)
                 {
@@ -188,16 +199,18 @@ impl Builder {
                 actor,
                 process_ended,
             } => {
-                self.stamp_for(actor);
+                self.stamp_at(actor.ts);
+                self.release_packets(actor.tid);
                 self.exit(actor, *process_ended);
             }
+            Event::Packet(p) => self.packet_event(p),
         }
     }
 
-    /// Refreshes the date at most once a second of kernel time (a syscall per record
-    /// would cost more than the record).
-    fn stamp_for(&mut self, actor: &Actor) {
-        let jiffies = host::jiffies(actor.ts);
+    /// Stamps what follows with kernel time `ts`. Refreshes the date at most once a
+    /// second of kernel time (a syscall per record would cost more than the record).
+    fn stamp_at(&mut self, ts: u64) {
+        let jiffies = host::jiffies(ts);
         if jiffies / 250 != self.stamp.jiffies / 250 {
             self.stamp.date = host::camflow_date_now();
         }
@@ -231,6 +244,7 @@ impl Builder {
                 attrs,
                 label,
                 immutable,
+                key: None,
             },
         );
         self.emit_node(r);
@@ -271,7 +285,10 @@ impl Builder {
 
     fn key(&self, r: ObjRef) -> String {
         let o = self.obj(r);
-        node_key(&self.host, node_type(o.kind).1, o.id, o.version)
+        match &o.key {
+            Some(key) => key.to_string(),
+            None => node_key(&self.host, node_type(o.kind).1, o.id, o.version),
+        }
     }
 
     fn emit_node(&mut self, r: ObjRef) {
