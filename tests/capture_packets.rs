@@ -235,3 +235,73 @@ fn a_udp_datagram_carries_the_secret_from_client_to_server_in_a_packet() {
         "UDP has no sequence number"
     );
 }
+
+/// Many packets through the same sockets: UDP datagrams one after the other (the kernel
+/// soon reuses a freed packet's memory for the next) and TCP segments read in parts.
+const BURST: &str = r#"
+import socket, sys
+kind, n, ports = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if kind == "udp":
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.bind(("127.0.0.1", 0))
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.connect(r.getsockname())
+else:
+    l = socket.socket()
+    l.bind(("127.0.0.1", 0))
+    l.listen(1)
+    c = socket.socket()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.connect(l.getsockname())
+    r, _ = l.accept()
+for i in range(n):
+    c.send(b"m%07d" % i)
+    got = b""
+    while len(got) < 8:
+        got += r.recv(8 if kind == "udp" else 2)
+with open(ports, "w") as f:
+    f.write("%d %d" % (c.getsockname()[1], r.getsockname()[1]))
+"#;
+
+/// Every packet of a burst is recorded once at each end.
+fn burst(kind: &str, n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = dir.path().join("ports").display().to_string();
+    let g = capture(
+        dir.path(),
+        &["python3", "-c", BURST, kind, &n.to_string(), &ports],
+    );
+    let text = std::fs::read_to_string(&ports).unwrap();
+    let (c, s) = text.split_once(' ').unwrap();
+    let sent: Vec<NodeId> = with_attr(&g, "packet", "cf:sender", &format!("127.0.0.1:{c}"))
+        .into_iter()
+        .filter(|&p| {
+            g.node_attr_text(p, "cf:receiver").as_deref() == Some(&*format!("127.0.0.1:{s}"))
+        })
+        .collect();
+    let edges = |p: NodeId, kind: &str| {
+        g.edges_of(p, petgraph::Direction::Incoming)
+            .chain(g.edges_of(p, petgraph::Direction::Outgoing))
+            .filter(|&(e, _)| g.edge_kind(e) == kind)
+            .count()
+    };
+    // TCP's handshake and closing segments go that way too, with no data to receive.
+    let data: Vec<NodeId> = sent
+        .into_iter()
+        .filter(|&p| kind == "udp" || edges(p, "receive_packet") > 0)
+        .collect();
+    assert_eq!(data.len(), n, "{kind}: a packet per message");
+    for &p in &data {
+        assert_eq!(edges(p, "send_packet"), 1, "{kind}: sent once");
+        assert_eq!(edges(p, "receive_packet"), 1, "{kind}: received once");
+    }
+}
+
+#[test]
+fn every_packet_of_a_burst_is_recorded_once_at_each_end() {
+    if !can_capture() {
+        return;
+    }
+    burst("udp", 2000);
+    burst("tcp", 500);
+}

@@ -35,6 +35,14 @@
 /* UDP datagrams read off the receive queue at one wake-up, at most. */
 #define PS_UDP_BATCH 8
 
+/* What a socket last had recorded as received: its sk_buff, and that packet's IP id and
+ * checksum, since a freed sk_buff's memory soon holds the socket's next packet. */
+struct ps_last_packet {
+    __u64 skb;
+    __u32 mark;
+    __u32 pad;
+};
+
 /* Per socket (struct sock address), the last packet recorded as received: a TCP packet
  * copied out by several short reads is recorded once, and a UDP wake-up reads the queue
  * back only to the last datagram recorded. */
@@ -42,7 +50,7 @@ struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 16384);
     __type(key, __u64);
-    __type(value, __u64);
+    __type(value, struct ps_last_packet);
 } pkt_last SEC(".maps");
 
 struct ps_iphdr {
@@ -76,31 +84,28 @@ static __always_inline void remember_socket(struct ps_obj *o, struct ps_event *e
 
 /* The inode that names `sk` (as an fd of it resolves), or 0 when it has none: a kernel
  * socket, a connection not accepted yet, or a TCP minisock (request or time-wait), which
- * is not a full struct sock and whose sk_socket must not be read. */
+ * is not a full struct sock and whose sk_socket must not be read. Direct loads through
+ * the tracepoint's BTF-typed pointers (faults read as 0): a helper call per field would
+ * cost more than the rest of a filtered packet. */
 static __always_inline int socket_inode(struct sock *sk, struct ps_inode_key *key, __u16 *mode)
 {
-    unsigned char state = 0;
-    struct socket *sock = 0;
-    struct file *f = 0;
-    struct inode *inode = 0;
-    struct super_block *sb = 0;
-    CORE_READ(state, sk->__sk_common.skc_state);
+    unsigned char state = sk->__sk_common.skc_state;
     if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
         return 0;
-    CORE_READ(sock, sk->sk_socket);
+    struct socket *sock = sk->sk_socket;
     if (!sock)
         return 0;
-    CORE_READ(f, sock->file);
+    struct file *f = sock->file;
     if (!f)
         return 0;
-    CORE_READ(inode, f->f_inode);
+    struct inode *inode = f->f_inode;
     if (!inode)
         return 0;
-    CORE_READ(key->ino, inode->i_ino);
-    CORE_READ(*mode, inode->i_mode);
-    CORE_READ(sb, inode->i_sb);
+    key->ino = inode->i_ino;
+    *mode = inode->i_mode;
+    struct super_block *sb = inode->i_sb;
     if (sb)
-        CORE_READ(key->dev, sb->s_dev);
+        key->dev = sb->s_dev;
     return key->ino != 0;
 }
 
@@ -136,26 +141,49 @@ static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
     return 1;
 }
 
-/* Reads the IPv4 and TCP/UDP headers of `skb` into `p` and writes the record. Ports and
+/* The IPv4 header of `skb` into `ip`, and where its TCP/UDP header starts; 0 when it is
+ * not IPv4 or cannot be read (not counted here: a UDP queue walk reads headers again). */
+static __always_inline int ip_header(struct sk_buff *skb, struct ps_iphdr *ip,
+                                     unsigned char **l4)
+{
+    if (skb->protocol != ETH_P_IP_BE)
+        return 0;
+    unsigned char *head = skb->head;
+    __u16 nh = skb->network_header;
+    if (!head || bpf_probe_read_kernel(ip, sizeof(*ip), head + nh) != 0 ||
+        (ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)
+        return 0;
+    *l4 = head + nh + (ip->version_ihl & 0xf) * 4;
+    return 1;
+}
+
+/* Tells one packet from the next one in the same memory: IP id and checksum. */
+static __always_inline __u32 ip_mark(struct ps_iphdr *ip)
+{
+    return (__u32)ip->id | (__u32)ip->check << 16;
+}
+
+static __always_inline int is_last(struct ps_last_packet *last, struct sk_buff *skb, __u32 mark)
+{
+    return last && last->skb == (__u64)skb && last->mark == mark;
+}
+
+static __always_inline void set_last(__u64 sk, struct sk_buff *skb, __u32 mark)
+{
+    struct ps_last_packet v = {.skb = (__u64)skb, .mark = mark, .pad = 0};
+    bpf_map_update_elem(&pkt_last, &sk, &v, BPF_ANY);
+}
+
+/* Writes the record of `skb` with the headers CamFlow names a packet by. Ports and
  * sequence number stay 0 for a fragment past the first and for other protocols, as
  * CamFlow leaves them. Returns 1 when written. */
 static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *skb,
-                                       struct ps_packet *p)
+                                        struct ps_packet *p)
 {
-    __be16 proto = 0;
-    unsigned char *head = 0;
-    __u16 nh = 0;
     struct ps_iphdr ip = {};
-    CORE_READ(proto, skb->protocol);
-    if (proto != ETH_P_IP_BE) {
-        count(PS_C_PKT_NOT_IPV4);
-        return 0;
-    }
-    CORE_READ(head, skb->head);
-    CORE_READ(nh, skb->network_header);
-    if (!head || bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) != 0 ||
-        (ip.version_ihl >> 4) != 4 || (ip.version_ihl & 0xf) < 5) {
-        count(PS_C_DROP_FAULT);
+    unsigned char *l4 = 0;
+    if (!ip_header(skb, &ip, &l4)) {
+        count(skb->protocol != ETH_P_IP_BE ? PS_C_PKT_NOT_IPV4 : PS_C_DROP_FAULT);
         return 0;
     }
     p->ts = bpf_ktime_get_ns();
@@ -168,7 +196,6 @@ static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *s
     p->dport = 0;
     p->seq = 0;
     __u16 frag = (__u16)((ip.frag_off >> 8) | (ip.frag_off << 8));
-    unsigned char *l4 = head + nh + (ip.version_ihl & 0xf) * 4;
     if (!(frag & IP_FRAG_OFFSET) && (ip.protocol == IPPROTO_TCP || ip.protocol == IPPROTO_UDP)) {
         /* Source port, destination port, then TCP's sequence number (UDP's length and
          * checksum, not kept): 8 bytes either way. */
@@ -211,15 +238,13 @@ int handle_copy(unsigned long long *ctx)
 {
     struct sk_buff *skb = (struct sk_buff *)ctx[0];
     struct sock *sk = skb->sk;
-    if (!sk)
+    if (!sk || sk->sk_protocol != IPPROTO_TCP)
         return 0;
-    __u16 protocol = 0;
-    CORE_READ(protocol, sk->sk_protocol);
-    if (protocol != IPPROTO_TCP)
-        return 0;
+    struct ps_iphdr ip = {};
+    unsigned char *l4 = 0;
+    __u32 mark = ip_header(skb, &ip, &l4) ? ip_mark(&ip) : 0;
     __u64 skp = (__u64)sk;
-    __u64 *last = bpf_map_lookup_elem(&pkt_last, &skp);
-    if (last && *last == (__u64)skb) {
+    if (is_last(bpf_map_lookup_elem(&pkt_last, &skp), skb, mark)) {
         count(PS_C_PKT_REPEAT);
         return 0;
     }
@@ -227,50 +252,56 @@ int handle_copy(unsigned long long *ctx)
     struct ps_packet p = {};
     if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
         return 0;
-    if (packet_write(cfg, skb, &p)) {
-        __u64 v = (__u64)skb;
-        bpf_map_update_elem(&pkt_last, &skp, &v, BPF_ANY);
-    }
+    if (packet_write(cfg, skb, &p))
+        set_last(skp, skb, mark);
     return 0;
 }
 
 /* sk_data_ready(const struct sock *sk): for UDP, the datagrams queued since the last
  * recorded one are at the tail of the receive queue (a wake-up may follow a batch of
- * them). They are read back from the tail to that one, at most PS_UDP_BATCH, and recorded
- * oldest first; more than that in one wake-up are counted as lost. */
+ * them, and UDP wakes once per datagram after the batch is queued). They are read back
+ * from the tail to that one, at most PS_UDP_BATCH, and recorded oldest first; a wake-up
+ * with more than that is counted as a loss. */
 SEC("tp_btf/sk_data_ready")
 int handle_data_ready(unsigned long long *ctx)
 {
     struct sock *sk = (struct sock *)ctx[0];
-    __u16 protocol = 0;
-    CORE_READ(protocol, sk->sk_protocol);
-    if (protocol != IPPROTO_UDP)
+    if (sk->sk_protocol != IPPROTO_UDP)
         return 0;
     struct ps_config *cfg = get_config();
     struct ps_packet p = {};
     if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
         return 0;
     __u64 skp = (__u64)sk;
-    __u64 *lastp = bpf_map_lookup_elem(&pkt_last, &skp);
-    __u64 last = lastp ? *lastp : 0;
+    struct ps_last_packet *last = bpf_map_lookup_elem(&pkt_last, &skp);
     /* The queue head is linked into the ring: reaching it means the queue is read back. */
     __u64 queue = (__u64)__builtin_preserve_access_index(&sk->sk_receive_queue);
     struct sk_buff *found[PS_UDP_BATCH] = {};
-    struct sk_buff *skb = 0;
-    int n = 0;
-    CORE_READ(skb, sk->sk_receive_queue.prev);
-    for (int i = 0; i < PS_UDP_BATCH; i++) {
-        if (!skb || (__u64)skb == queue || (__u64)skb == last)
+    __u32 newest = 0;
+    struct sk_buff *skb = sk->sk_receive_queue.prev;
+    int n = 0, more = 0;
+    for (int i = 0; i <= PS_UDP_BATCH; i++) {
+        if (!skb || (__u64)skb == queue)
             break;
+        struct ps_iphdr ip = {};
+        unsigned char *l4 = 0;
+        __u32 mark = ip_header(skb, &ip, &l4) ? ip_mark(&ip) : 0;
+        if (is_last(last, skb, mark))
+            break;
+        if (i == PS_UDP_BATCH) {
+            more = 1;
+            break;
+        }
+        if (i == 0)
+            newest = mark;
         found[n++] = skb;
-        CORE_READ(skb, skb->prev);
+        skb = skb->prev;
     }
-    if (n == PS_UDP_BATCH && skb && (__u64)skb != queue && (__u64)skb != last)
+    if (more)
         count(PS_C_PKT_MISSED);
     if (n == 0)
         return 0;
-    __u64 newest = (__u64)found[0];
-    bpf_map_update_elem(&pkt_last, &skp, &newest, BPF_ANY);
+    set_last(skp, found[0], newest);
     for (int i = PS_UDP_BATCH - 1; i >= 0; i--) {
         if (i < n && found[i])
             packet_write(cfg, found[i], &p);
