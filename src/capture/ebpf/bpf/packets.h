@@ -109,8 +109,9 @@ static __always_inline int socket_inode(struct sock *sk, struct ps_inode_key *ke
     return key->ino != 0;
 }
 
-/* The record of a packet of socket `key` so far: who sees it, which socket, which way.
- * Returns 0 (counted) when the socket is not one to record packets of. */
+/* Starts the record of a packet of `sk`: which socket, which way, the task it is seen in.
+ * Returns 0 (counted) when the socket is not one to record packets of: no file, never
+ * used by a recorded syscall, or its process filtered. */
 static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
                                         struct ps_packet *p, __u16 way)
 {
