@@ -1,6 +1,6 @@
 //! The live view takes the capture's elements as records directly, without their W3C
 //! text being parsed. On a real capture of varied activity (files, pipes, sockets, exec
-//! with arguments, renames, symlinks, attribute changes), every direct record must be the
+//! with arguments, renames, symlinks, attribute changes, packets), every direct record must be the
 //! record the W3C reader makes of the same element's written text. Needs root; with
 //! PROVSCOPE_REQUIRE_BPF=1 it fails instead of skipping.
 
@@ -28,13 +28,19 @@ import socket, os
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind("sock")
 srv.listen(1)
+# Each side waits for the other, so both sockets are open and accepted whenever one
+# reads: the reads then link the two (send_unix).
 if os.fork() == 0:
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.connect("sock")
+    c.recv(2)
     c.sendall(open("d.txt", "rb").read())
+    c.recv(2)
     os._exit(0)
 conn, _ = srv.accept()
+conn.sendall(b"go")
 open("f.txt", "wb").write(conn.recv(100))
+conn.sendall(b"ok")
 os.wait()
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.sendto(b"x", ("127.0.0.1", 9))
@@ -91,6 +97,8 @@ fn direct_records_equal_the_records_read_back_from_the_written_text() {
         "\"address\"",
         "\"send_unix\"",
         "\"pipe\"",
+        "\"packet\"",
+        "\"send_packet\"",
     ] {
         assert!(all.contains(kind), "the capture has {kind}");
     }

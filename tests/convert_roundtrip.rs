@@ -97,3 +97,40 @@ fn convert_to_stdout() {
             .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
     );
 }
+
+#[test]
+fn packets_are_written_in_libprovenances_spade_layout() {
+    let out = convert(&sample(V050), "spade");
+    let text = std::fs::read_to_string(out.path()).expect("output");
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"id\":\"AAAQAAAAACAqKQAACgACDwoAAgOqAQA1EQAAAAAAAAA=\""))
+        .expect("the DNS query packet");
+    let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object");
+    assert_eq!(v["type"], "Entity");
+    let annotations = v["annotations"].as_object().expect("annotations");
+    // libprovenance's order, and nothing else (the sample, v0.5.0, has no cf:len, so no
+    // ih_len). serde_json's map sorts keys: the order is read off the text.
+    let order = [
+        "object_type",
+        "cf:date",
+        "packet_id",
+        "seq",
+        "sender",
+        "receiver",
+        "jiffies",
+    ];
+    assert_eq!(annotations.len(), order.len(), "{line}");
+    let at: Vec<usize> = order
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\":")).expect(k))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
+    assert_eq!(annotations["object_type"], "packet");
+    // The date of the relations written with it (a W3C packet has none).
+    assert_eq!(annotations["cf:date"], "2019:01:24T08:00:25");
+    assert_eq!(annotations["packet_id"], 10538);
+    assert_eq!(annotations["sender"], "10.0.2.15:43521");
+    assert_eq!(annotations["receiver"], "10.0.2.3:53");
+    assert_eq!(annotations["jiffies"], "4295572476");
+}

@@ -95,7 +95,7 @@ impl<'w, W: Write> Recorder<'w, W> {
         &mut self,
         probe: &mut Probe,
         timeout: Duration,
-        mut batch: Option<&mut RecordBatch>,
+        batch: Option<&mut RecordBatch>,
     ) -> io::Result<Pumped> {
         let mut pumped = Pumped::default();
         let builder = &mut self.builder;
@@ -105,22 +105,7 @@ impl<'w, W: Write> Recorder<'w, W> {
             Err(_) => *decode_errors += 1,
         });
         pumped.records = drained;
-        for el in self.builder.take_output() {
-            pumped.elements += 1;
-            pumped.bytes += el.text_len() as u64;
-            if let Some(doc) = self.doc.as_mut() {
-                if el.is_node() {
-                    doc.push_node(el.section, &el.text())?;
-                } else {
-                    doc.push_edge(el.section, &el.text())?;
-                }
-            }
-            if let Some(batch) = batch.as_deref_mut()
-                && let Some(record) = el.to_record()
-            {
-                batch.records.push_back(record);
-            }
-        }
+        self.write_output(batch, &mut pumped)?;
         if self.last_document.elapsed() >= self.document_every {
             if let Some(doc) = self.doc.as_mut() {
                 doc.flush_document()?;
@@ -140,8 +125,36 @@ impl<'w, W: Write> Recorder<'w, W> {
         self.builder.stats
     }
 
-    /// Writes the last document and reports.
+    /// Moves the builder's elements to the W3C output and, as records, to `batch`.
+    fn write_output(
+        &mut self,
+        mut batch: Option<&mut RecordBatch>,
+        pumped: &mut Pumped,
+    ) -> io::Result<()> {
+        for el in self.builder.take_output() {
+            pumped.elements += 1;
+            pumped.bytes += el.text_len() as u64;
+            if let Some(doc) = self.doc.as_mut() {
+                if el.is_node() {
+                    doc.push_node(el.section, &el.text())?;
+                } else {
+                    doc.push_edge(el.section, &el.text())?;
+                }
+            }
+            if let Some(batch) = batch.as_deref_mut()
+                && let Some(record) = el.to_record()
+            {
+                batch.records.push_back(record);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what the builder still holds (packets waiting for their syscall) and the
+    /// last document, and reports.
     pub fn finish(mut self) -> io::Result<RecordingReport> {
+        self.builder.release_all_packets();
+        self.write_output(None, &mut Pumped::default())?;
         if let Some(doc) = self.doc.as_mut() {
             doc.flush_document()?;
         }

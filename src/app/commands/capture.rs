@@ -13,7 +13,7 @@ use crate::capture::builder::host::Host;
 use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::camflow::reader::{ReaderOptions, read_trace};
 use crate::capture::camflow::spade_write;
-use crate::capture::ebpf::probe::{COMPRESSED_SLOT, COUNTER_NAMES, Probe, TRACKED};
+use crate::capture::ebpf::probe::{COMPRESSED_SLOT, COUNTER_NAMES, PACKETS_SLOT, Probe, TRACKED};
 use crate::capture::recorder::{Recorder, RecordingReport, make_opaque};
 use crate::capture::transport::daemon::Message;
 use crate::capture::transport::daemon::server::{ServeSink, Server};
@@ -331,13 +331,14 @@ fn report(probe: &Probe, recording: &RecordingReport, elapsed: Duration) {
         .iter()
         .zip(&counters)
         .enumerate()
-        .filter(|(slot, (_, n))| *slot != 0 && *slot != COMPRESSED_SLOT && **n > 0)
+        .filter(|(slot, (_, n))| ![0, COMPRESSED_SLOT, PACKETS_SLOT].contains(slot) && **n > 0)
         .map(|(_, pair)| pair)
         .map(|(name, n)| format!("{name} {n}"))
         .collect();
     eprintln!(
-        "provscope: kernel: {} record(s) sent; {}",
+        "provscope: kernel: {} record(s) sent ({} packet(s)); {}",
         counters.first().copied().unwrap_or(0),
+        counters.get(PACKETS_SLOT).copied().unwrap_or(0),
         if drops.is_empty() {
             String::from("nothing dropped or filtered")
         } else {

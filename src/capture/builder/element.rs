@@ -109,7 +109,7 @@ impl Section {
 }
 
 /// Relation types the capture writes, for their subtype bits (and the filter panel).
-pub const RELATION_KINDS: [&str; 43] = [
+pub const RELATION_KINDS: [&str; 45] = [
     "read",
     "write",
     "receive",
@@ -153,6 +153,8 @@ pub const RELATION_KINDS: [&str; 43] = [
     "ran_on",
     "version_entity",
     "version_activity",
+    "send_packet",
+    "receive_packet",
 ];
 
 /// The identifier of a node version.

@@ -10,6 +10,7 @@ mod element_record;
 pub mod host;
 pub mod name_bytes;
 pub mod objects;
+pub mod packets;
 mod paths;
 mod processes;
 mod sockets;
@@ -19,9 +20,11 @@ pub mod type_filter;
 #[cfg(test)]
 mod lifetime_tests;
 #[cfg(test)]
+mod packets_tests;
+#[cfg(test)]
 mod path_tests;
 
-use crate::capture::ebpf::event::{Actor, Event};
+use crate::capture::ebpf::event::Event;
 pub use element::Element;
 use element::{NodeClass, Section, Stamp, node_key, node_type, open_node};
 use hashbrown::HashMap;
@@ -79,6 +82,8 @@ pub struct Builder {
     /// Connected unix stream sockets, both ways: the peer is remembered for when the
     /// kernel side can no longer see it (closed before the last read).
     unix_peers: HashMap<ObjRef, ObjRef>,
+    /// Packets waiting for their task's syscall, and packet vertices seen lately.
+    packets: packets::Packets,
     stamp: Stamp,
     task_id: u64,
     out: Vec<Element>,
@@ -104,6 +109,7 @@ impl Builder {
                 attrs: Vec::new(),
                 label: None,
                 immutable: true,
+                key: None,
             },
             stale: std::cell::Cell::new(0),
             next_node_id: 0,
@@ -118,6 +124,7 @@ impl Builder {
             addresses: HashMap::new(),
             addressed: hashbrown::HashSet::new(),
             unix_peers: HashMap::new(),
+            packets: packets::Packets::default(),
             stamp: Stamp {
                 date: host::camflow_date_now(),
                 jiffies: 0,
@@ -157,19 +164,23 @@ impl Builder {
         self.stats.records += 1;
         match event {
             Event::Syscall(e) => {
-                self.stamp_for(&e.actor);
-                syscall::handle(self, e);
+                self.stamp_at(e.actor.ts);
+                let tid = e.actor.tid;
+                self.around_syscall(tid, e.actor.ts, &e.objects, |b| syscall::handle(b, e));
             }
             Event::Fork {
                 actor,
                 child_tid,
                 child_tgid,
             } => {
-                self.stamp_for(actor);
+                self.stamp_at(actor.ts);
+                self.release_packets(actor.tid);
                 self.fork(actor, *child_tid, *child_tgid);
             }
             Event::Exec(e) => {
-                self.stamp_for(&e.actor);
+                self.stamp_at(e.actor.ts);
+                self.release_packets(e.old_tid);
+                self.release_packets(e.actor.tid);
                 if e.old_tid != e.actor.tid
                     && let Some(t) = self.tasks.remove(&e.old_tid)
                 {
@@ -181,16 +192,18 @@ impl Builder {
                 actor,
                 process_ended,
             } => {
-                self.stamp_for(actor);
+                self.stamp_at(actor.ts);
+                self.release_packets(actor.tid);
                 self.exit(actor, *process_ended);
             }
+            Event::Packet(p) => self.packet_event(p),
         }
     }
 
-    /// Refreshes the date at most once a second of kernel time (a syscall per record
-    /// would cost more than the record).
-    fn stamp_for(&mut self, actor: &Actor) {
-        let jiffies = host::jiffies(actor.ts);
+    /// Stamps what follows with kernel time `ts`. Refreshes the date at most once a
+    /// second of kernel time (a syscall per record would cost more than the record).
+    fn stamp_at(&mut self, ts: u64) {
+        let jiffies = host::jiffies(ts);
         if jiffies / 250 != self.stamp.jiffies / 250 {
             self.stamp.date = host::camflow_date_now();
         }
@@ -224,6 +237,7 @@ impl Builder {
                 attrs,
                 label,
                 immutable,
+                key: None,
             },
         );
         self.emit_node(r);
@@ -264,7 +278,10 @@ impl Builder {
 
     fn key(&self, r: ObjRef) -> String {
         let o = self.obj(r);
-        node_key(&self.host, node_type(o.kind).1, o.id, o.version)
+        match &o.key {
+            Some(key) => key.to_string(),
+            None => node_key(&self.host, node_type(o.kind).1, o.id, o.version),
+        }
     }
 
     fn emit_node(&mut self, r: ObjRef) {

@@ -24,8 +24,11 @@ pub struct Obj {
     pub attrs: Vec<(&'static str, String)>,
     /// `prov:label`, or None for CamFlow's "[kind] version".
     pub label: Option<String>,
-    /// Objects that never version (paths, argv, addresses, the machine).
+    /// Objects that never version (paths, argv, addresses, the machine, packets).
     pub immutable: bool,
+    /// An identifier outside the node layout (a packet's), used instead of the one made
+    /// of kind, id and version.
+    pub key: Option<Box<str>>,
 }
 
 impl Obj {

@@ -215,6 +215,8 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
             b.unix_sent(dst, &e.objects[1]);
         }
         Class::Transfer => b.stats.ignored += 1,
+        // No syscall is of this class (packets come as their own records).
+        Class::Packet => b.stats.ignored += 1,
         Class::Chdir => {
             let dir = if spec.name == "fchdir" {
                 std::fs::read_link(format!("/proc/{}/fd/{}", actor.tgid, fd_arg(e.args[0])))

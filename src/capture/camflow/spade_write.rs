@@ -6,6 +6,7 @@
 use crate::capture::camflow::w3c_write::WriteCounts;
 use crate::graph::store::{EdgeId, NodeId, Origin, ProvGraph};
 use crate::graph::{ProvClass, value};
+use petgraph::Direction;
 use std::io::{self, Write};
 
 /// W3C attribute names camflowd writes without `cf:` in SPADE output.
@@ -96,18 +97,15 @@ fn push_pair(out: &mut String, name: &str, json: &str) {
 /// The SPADE annotation name of a W3C vertex attribute; `None` to leave it out.
 fn node_name<'a>(name: &'a str, kind: &str) -> Option<&'a str> {
     Some(match name {
-        "cf:id" if kind == "packet" => "packet_id",
         "cf:id" => "object_id",
         "prov:type" => "object_type",
         "cf:boot_id" => "boot_id",
         "cf:version" => "version",
-        "cf:len" if kind == "packet" => "ih_len",
         // SPADE has no labels; camflowd computes them from other fields.
         "prov:label" => return None,
         "cf:uuid" if kind == "sb" => name,
         "cf:mode" if kind == "shm" => name,
         "cf:name" if kind == "xattr" => "name",
-        "cf:seq" | "cf:sender" | "cf:receiver" | "cf:jiffies" if kind == "packet" => &name[3..],
         _ => match name.strip_prefix("cf:") {
             Some(bare) if UNPREFIXED.contains(&bare) => bare,
             _ => name,
@@ -127,6 +125,11 @@ fn node_line(g: &ProvGraph, n: NodeId, out: &mut String) {
         "{{\"type\":\"{class}\",\"id\":{},\"annotations\": {{",
         value::quote(&node.key.to_text())
     ));
+    if kind == "packet" {
+        packet_annotations(g, n, out);
+        out.push_str("}}\n");
+        return;
+    }
     let mut has_type = false;
     for (name, json) in g.attr_pairs(node.attrs) {
         if name == "cf:address" {
@@ -146,6 +149,48 @@ fn node_line(g: &ProvGraph, n: NodeId, out: &mut String) {
         push_pair(out, "object_type", &value::quote(kind));
     }
     out.push_str("}}\n");
+}
+
+/// W3C packet attributes in the order libprovenance's SPADE writer puts them, with their
+/// SPADE names.
+const PACKET_FIELDS: [(&str, &str); 6] = [
+    ("cf:id", "packet_id"),
+    ("cf:seq", "seq"),
+    ("cf:sender", "sender"),
+    ("cf:receiver", "receiver"),
+    ("cf:jiffies", "jiffies"),
+    ("cf:len", "ih_len"),
+];
+
+/// A packet's annotations as libprovenance writes them: `object_type`, `cf:date`,
+/// `packet_id`, `seq`, `sender`, `receiver`, `jiffies`, `ih_len`, and no taint or label.
+/// A W3C packet has no date (its header has none): the date written is that of a
+/// relation of the packet, stamped at the same flush as the packet. Attributes CamFlow
+/// does not write for packets follow, so that nothing read is lost.
+fn packet_annotations(g: &ProvGraph, n: NodeId, out: &mut String) {
+    push_pair(out, "object_type", &value::quote("packet"));
+    let date = g.node_attr(n, "cf:date").or_else(|| {
+        g.edges_of(n, Direction::Outgoing)
+            .chain(g.edges_of(n, Direction::Incoming))
+            .find_map(|(e, _)| g.edge_attr(e, "cf:date"))
+    });
+    if let Some(date) = date {
+        push_pair(out, "cf:date", date);
+    }
+    for (w3c, spade) in PACKET_FIELDS {
+        if let Some(json) = g.node_attr(n, w3c) {
+            push_pair(out, spade, json);
+        }
+    }
+    let known = |name: &str| {
+        PACKET_FIELDS.iter().any(|(w3c, _)| *w3c == name)
+            || matches!(name, "prov:type" | "cf:date" | "cf:taint" | "prov:label")
+    };
+    for (name, json) in g.attr_pairs(g.node(n).attrs) {
+        if !known(name) {
+            push_pair(out, name, json);
+        }
+    }
 }
 
 /// A nested W3C address becomes top-level `type`/`host`/`service`/`path` annotations.

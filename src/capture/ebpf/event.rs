@@ -1,7 +1,9 @@
 //! Decoding the kernel side's ring-buffer records (`struct ps_event` in bpf/event.h) into
-//! plain Rust values. Offsets are fixed by `_Static_assert`s in event.h; a record that is
-//! too short or of an unknown kind is refused, never guessed at.
+//! plain Rust values; packet records (`struct ps_packet`) are decoded in `packet`. Offsets
+//! are fixed by `_Static_assert`s in event.h; a record that is too short or of an unknown
+//! kind is refused, never guessed at.
 
+use super::packet::{self, PacketEvent};
 use std::fmt;
 
 /// Offset of the string area; records without strings end here.
@@ -144,6 +146,8 @@ pub enum Event {
         /// True when it was the last task of its process.
         process_ended: bool,
     },
+    /// An IPv4 packet a recorded socket sent or received.
+    Packet(PacketEvent),
 }
 
 /// A task that started a new program, and what it started.
@@ -197,6 +201,8 @@ pub enum DecodeError {
     Short(usize),
     /// A kind this build does not know.
     UnknownKind(u32),
+    /// Fields that contradict each other.
+    Damaged(&'static str),
 }
 
 impl fmt::Display for DecodeError {
@@ -204,6 +210,7 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::Short(n) => write!(f, "record of {n} bytes is too short"),
             DecodeError::UnknownKind(k) => write!(f, "unknown record kind {k}"),
+            DecodeError::Damaged(why) => write!(f, "damaged record: {why}"),
         }
     }
 }
@@ -264,6 +271,10 @@ fn bytes_at(b: &[u8], start: usize, len: usize) -> Option<Vec<u8>> {
 
 /// Decodes one record.
 pub fn decode(b: &[u8]) -> Result<Event, DecodeError> {
+    // A packet record is shorter than the others' header.
+    if b.len() >= 4 && u32_at(b, 0) == packet::KIND {
+        return packet::decode(b).map(Event::Packet);
+    }
     if b.len() < HEADER_LEN {
         return Err(DecodeError::Short(b.len()));
     }

@@ -3,5 +3,6 @@
 //! here and handed to the builder, which makes CamFlow's graph of them.
 
 pub mod event;
+pub mod packet;
 pub mod probe;
 pub mod syscalls;

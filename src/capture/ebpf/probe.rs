@@ -13,11 +13,14 @@ use std::time::Duration;
 const OBJECT: &[u8] = include_bytes!("bpf/provscope.bpf.o");
 
 /// The tracepoints and the programs attached to them.
-const PROGRAMS: [(&str, &str); 4] = [
+const PROGRAMS: [(&str, &str); 7] = [
     ("handle_sys_exit", "sys_exit"),
     ("handle_fork", "sched_process_fork"),
     ("handle_exec", "sched_process_exec"),
     ("handle_exit", "sched_process_exit"),
+    ("handle_xmit", "net_dev_start_xmit"),
+    ("handle_copy", "skb_copy_datagram_iovec"),
+    ("handle_data_ready", "sk_data_ready"),
 ];
 
 /// Mirrors `struct ps_config`.
@@ -80,8 +83,9 @@ const CFG_PID_FILTER: u32 = 256;
 /// User and group ids below this are filter bits in an array map (`PS_ID_BITS_MAX`).
 const ID_BITS_MAX: u32 = 65536;
 
-/// Counter slots, in `enum ps_counter` order, with their report names.
-pub const COUNTER_NAMES: [&str; 15] = [
+/// Counter slots, in `enum ps_counter` order, with their report names. Names starting
+/// with "dropped" are losses (the live status bar adds them up).
+pub const COUNTER_NAMES: [&str; 21] = [
     "events",
     "dropped: ring buffer full",
     "dropped: damaged",
@@ -97,10 +101,19 @@ pub const COUNTER_NAMES: [&str; 15] = [
     "string arguments unreadable",
     "fd without an object",
     "compressed: exact repeats",
+    "packets: socket without a file",
+    "packets: socket not used in a recorded call",
+    "packets: not IPv4",
+    "dropped: UDP wake-ups with datagrams past the batch",
+    "packets: copied again (recorded once)",
+    "packets recorded",
 ];
 
 /// The slot of [`COUNTER_NAMES`] that counts repeats compressed in the kernel (not a loss).
 pub const COMPRESSED_SLOT: usize = 14;
+
+/// The slot of [`COUNTER_NAMES`] that counts packet records written (part of "events").
+pub const PACKETS_SLOT: usize = 20;
 
 /// Why the capture could not start.
 #[derive(Debug, thiserror::Error)]

@@ -52,11 +52,14 @@ pub enum Class {
     Transfer = 21,
     /// chdir, fchdir: not a relation; keeps relative paths resolvable.
     Chdir = 22,
+    /// No syscall: IP packets sent and received (`send_packet`, `receive_packet`), so
+    /// that they can be switched off in the kernel like any class (`PS_CLASS_PACKET`).
+    Packet = 23,
 }
 
 impl Class {
     /// Every class, for filters and reports.
-    pub const ALL: [Class; 22] = [
+    pub const ALL: [Class; 23] = [
         Class::Read,
         Class::Write,
         Class::Receive,
@@ -79,6 +82,7 @@ impl Class {
         Class::Mmap,
         Class::Transfer,
         Class::Chdir,
+        Class::Packet,
     ];
 
     /// The class with this number.
@@ -111,6 +115,7 @@ impl Class {
             Class::Mmap => "mmap",
             Class::Transfer => "transfer",
             Class::Chdir => "chdir",
+            Class::Packet => "packet",
         }
     }
 }

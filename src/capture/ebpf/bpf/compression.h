@@ -81,10 +81,24 @@ static __always_inline void remember_flow(struct ps_event *e, struct ps_file_ref
         .file = r->file,
         .inode = r->inode,
         .generation = gen,
+        .ino = e->obj[0].ino,
+        .dev = e->obj[0].dev,
         .tid = e->tid,
         .nr = e->nr,
+        .pad = 0,
     };
     bpf_map_update_elem(&last_flow, &e->tgid, &v, BPF_ANY);
+}
+
+/* A packet left or reached socket `key`: the next read or write of it by its owner is no
+ * repeat (the socket has a new version, or a new outgoing edge, by then). Only the owner's
+ * entry is looked at: packets change no other process's last flow, so they leave the
+ * generation alone and do not stop compression elsewhere. */
+static __always_inline void socket_changed(__u32 owner, struct ps_inode_key *key)
+{
+    struct ps_last_flow *last = bpf_map_lookup_elem(&last_flow, &owner);
+    if (last && last->ino == key->ino && last->dev == key->dev)
+        bpf_map_delete_elem(&last_flow, &owner);
 }
 
 #endif

@@ -6,16 +6,17 @@
 
 #include "bpf_defs.h"
 
-#define PS_ABI_VERSION 2
+#define PS_ABI_VERSION 3
 #define PS_STR_MAX 256
 #define PS_NR_MAX 512
-#define PS_COUNTERS 16
+#define PS_COUNTERS 32
 
 enum ps_kind {
     PS_SYSCALL = 1, /* a syscall returned */
     PS_FORK = 2,    /* sched_process_fork: a task cloned another (thread or process) */
     PS_EXEC = 3,    /* sched_process_exec: a task started a new program */
     PS_EXIT = 4,    /* sched_process_exit: a task ended */
+    PS_PACKET = 5,  /* an IPv4 packet left or reached a recorded socket (struct ps_packet) */
 };
 
 /* What an fd referred to when the syscall returned; ino == 0 means "no object". */
@@ -62,6 +63,38 @@ _Static_assert(__builtin_offsetof(struct ps_event, obj) == 112, "ps_event.obj");
 _Static_assert(__builtin_offsetof(struct ps_event, str_len) == 224, "ps_event.str_len");
 _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
 _Static_assert(__builtin_offsetof(struct ps_event, env) == 232 + 2 * PS_STR_MAX, "ps_event.env");
+
+/* A packet (PS_PACKET), as CamFlow identifies one: the IP and TCP/UDP header fields are
+ * kept in network byte order, as CamFlow's packet identifier keeps them, and the socket
+ * by its inode, as fds resolve. 64 bytes: a packet costs a quarter of a syscall record. */
+struct ps_packet {
+    __u32 kind;
+    __u16 flags;     /* PS_PKT_* */
+    __u16 sock_mode; /* the socket inode's i_mode */
+    __u64 ts;
+    __u32 tgid;      /* the current task, whoever it is (softirq runs in any) */
+    __u32 tid;
+    __u64 sock_ino;
+    __u32 sock_dev;
+    __u16 ip_id;
+    __u16 tot_len;
+    __u32 saddr;
+    __u32 daddr;
+    __u16 sport;
+    __u16 dport;
+    __u32 seq;       /* TCP only */
+    __u8 protocol;
+    __u8 pad[7];
+};
+
+_Static_assert(sizeof(struct ps_packet) == 64, "ps_packet layout");
+_Static_assert(__builtin_offsetof(struct ps_packet, sock_ino) == 24, "ps_packet.sock_ino");
+_Static_assert(__builtin_offsetof(struct ps_packet, ip_id) == 36, "ps_packet.ip_id");
+_Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 56, "ps_packet.protocol");
+
+#define PS_PKT_SEND 1       /* left the socket */
+#define PS_PKT_RECEIVE 2    /* reached the socket */
+#define PS_PKT_OWNER_TASK 4 /* seen in a task of the process that last used the socket */
 
 #define PS_EV_STR0_CUT 1 /* str[0] filled its buffer: the string may be longer */
 #define PS_EV_STR1_CUT 2
@@ -113,19 +146,32 @@ struct ps_config {
  * ids are keys of a hash map. */
 #define PS_ID_BITS_MAX 65536
 
+/* The process that last used an inet socket in a recorded syscall: packets of the
+ * socket are that process's (map "socks"), filtered by its flags and credentials. */
+struct ps_sock_owner {
+    __u32 tgid;
+    __u32 uid;
+    __u32 gid;
+    __u32 pad;
+    __u64 cgroup;
+};
+
 /* Per-process and per-inode filter flags. */
 #define PS_OPAQUE 1  /* never recorded */
 #define PS_TRACKED 2 /* recorded in track-only mode; children inherit it */
 
 /* Per process: its last recorded compressible flow and the generation it saw. The object
- * is kept as the kernel's file and inode pointers: comparing them needs two reads where
+ * is compared by the kernel's file and inode pointers: that needs two reads where
  * resolving the inode's identity needs several. */
 struct ps_last_flow {
     __u64 file;
     __u64 inode;
     __u64 generation;
+    __u64 ino; /* the inode's identity, for a packet of that socket (socket_changed) */
+    __u32 dev;
     __u32 tid;
     __u32 nr;
+    __u32 pad;
 };
 
 struct ps_inode_key {
@@ -151,6 +197,15 @@ enum ps_counter {
     PS_C_STR_FAULT = 12,   /* a string argument could not be read (recorded without it) */
     PS_C_UNRESOLVED = 13,  /* the fd named no object (anonymous mmap, closed fd): nothing to record */
     PS_C_COMPRESSED = 14,  /* exact repeats dropped in the kernel (CamFlow's edge compression) */
+    PS_C_PKT_NO_FILE = 15, /* packet of a socket without a file (kernel sockets, minisocks) */
+    PS_C_PKT_UNSEEN = 16,  /* packet of a socket no recorded syscall used */
+    PS_C_PKT_NOT_IPV4 = 17,
+    PS_C_PKT_MISSED = 18,  /* lost: UDP packets queued past what one wake-up can read */
+    PS_C_PKT_REPEAT = 19,  /* a packet copied to user space again (a short read): recorded once */
+    PS_C_PACKETS = 20,     /* packet records written */
 };
+
+/* Relation class of packets (bit in ps_config.class_off), after the syscall classes. */
+#define PS_CLASS_PACKET 23
 
 #endif

@@ -98,4 +98,54 @@ static __always_inline int inode_passes(struct ps_config *cfg, struct ps_event *
     return 1;
 }
 
+/* The filters of the process a packet is charged to: its socket's owner, whatever task
+ * the packet is seen in (softirq runs in whichever one it interrupted), with the
+ * credentials that process last used the socket with; and the socket inode's own flags
+ * and the packet relation class. */
+static __always_inline int owner_passes(struct ps_config *cfg, struct ps_sock_owner *o,
+                                        struct ps_inode_key *key)
+{
+    __u32 tgid = o->tgid;
+    __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
+    __u32 pf = pflags ? *pflags : 0;
+    if (pf & PS_OPAQUE) {
+        count(PS_C_F_OPAQUE);
+        return 0;
+    }
+    if (cfg->flags & PS_CFG_PAUSED) {
+        count(PS_C_F_PAUSED);
+        return 0;
+    }
+    /* In track-only mode every recorded syscall's process is tracked by then (an untracked
+     * one touching a tracked file became tracked): the socket's owner must still be. */
+    if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED)) {
+        count(PS_C_F_TRACK);
+        return 0;
+    }
+    if ((cfg->flags & PS_CFG_UID_FILTER) && id_filtered(&uid_bits, &uids, o->uid)) {
+        count(PS_C_F_UID);
+        return 0;
+    }
+    if ((cfg->flags & PS_CFG_GID_FILTER) && id_filtered(&gid_bits, &gids, o->gid)) {
+        count(PS_C_F_GID);
+        return 0;
+    }
+    if ((cfg->flags & PS_CFG_CGROUP_FILTER) && bpf_map_lookup_elem(&cgroups, &o->cgroup)) {
+        count(PS_C_F_CGROUP);
+        return 0;
+    }
+    if (cfg->class_off & (1ULL << PS_CLASS_PACKET)) {
+        count(PS_C_F_RELATION);
+        return 0;
+    }
+    if (cfg->flags & PS_CFG_INODE_FILTER) {
+        __u32 *fl = bpf_map_lookup_elem(&inodes, key);
+        if (fl && (*fl & PS_OPAQUE)) {
+            count(PS_C_F_INODE);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 #endif

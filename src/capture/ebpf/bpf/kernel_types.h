@@ -34,17 +34,37 @@ struct sock_common {
     __be16 skc_dport;
     __u16 skc_num;
     unsigned short skc_family;
+    unsigned char skc_state;
     struct in6_addr skc_v6_daddr;
     struct in6_addr skc_v6_rcv_saddr;
 };
 
 struct socket;
+struct sk_buff;
+
+/* A queue of packets: its head is linked into the ring of its sk_buffs. */
+struct sk_buff_head {
+    struct sk_buff *next;
+    struct sk_buff *prev;
+};
 
 struct sock {
     struct sock_common __sk_common;
     __u16 sk_protocol;
     __u16 sk_type;
     struct socket *sk_socket;
+    struct sk_buff_head sk_receive_queue;
+};
+
+/* A packet: headers at head + network_header, head + transport_header. */
+struct sk_buff {
+    struct sk_buff *next;
+    struct sk_buff *prev;
+    struct sock *sk;
+    __be16 protocol;
+    __u16 transport_header;
+    __u16 network_header;
+    unsigned char *head;
 };
 
 struct file;

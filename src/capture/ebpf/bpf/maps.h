@@ -83,6 +83,15 @@ struct {
     __type(value, __u32);
 } inodes SEC(".maps");
 
+/* Inet sockets recorded syscalls used, and by whom: a packet of any other socket is not
+ * recorded (it could be no one's the capture follows). */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct ps_inode_key);
+    __type(value, struct ps_sock_owner);
+} socks SEC(".maps");
+
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, PS_COUNTERS);
@@ -101,6 +110,21 @@ static __always_inline struct ps_config *get_config(void)
 {
     __u32 zero = 0;
     return bpf_map_lookup_elem(&config, &zero);
+}
+
+/* Writes a record into the ring buffer, waking the reader once enough waits; 1 when it
+ * was written, 0 when it was lost (and counted). */
+static __always_inline int ring_output(struct ps_config *cfg, void *data, __u64 size)
+{
+    __u64 flags = BPF_RB_NO_WAKEUP;
+    if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg->wake_bytes)
+        flags = BPF_RB_FORCE_WAKEUP;
+    if (bpf_ringbuf_output(&events, data, size, flags) < 0) {
+        count(PS_C_DROP_RINGBUF);
+        return 0;
+    }
+    count(PS_C_EVENTS);
+    return 1;
 }
 
 #endif

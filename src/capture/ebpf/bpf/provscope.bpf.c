@@ -17,6 +17,7 @@
 #include "compression.h"
 #include "filters.h"
 #include "resolve.h"
+#include "packets.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -89,15 +90,7 @@ static __always_inline int send(struct ps_config *cfg, struct ps_event *e)
         size += 2 * PS_STR_MAX;
     else if (e->str_len[0])
         size += PS_STR_MAX;
-    __u64 flags = BPF_RB_NO_WAKEUP;
-    if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg->wake_bytes)
-        flags = BPF_RB_FORCE_WAKEUP;
-    if (bpf_ringbuf_output(&events, e, size, flags) < 0) {
-        count(PS_C_DROP_RINGBUF);
-        return 0;
-    }
-    count(PS_C_EVENTS);
-    return 1;
+    return ring_output(cfg, e, size);
 }
 
 static __always_inline struct ps_event *start_event(__u32 kind, __u64 pid_tgid, __u64 uid_gid)
@@ -211,6 +204,8 @@ int handle_sys_exit(unsigned long long *ctx)
     }
     if (!inode_passes(cfg, e, tgid))
         return 0;
+    remember_socket(&e->obj[0], e);
+    remember_socket(&e->obj[1], e);
     which = PS_SPEC_STR_A(spec);
     if (which < 6)
         read_string(e, 0, e->args[which]);

@@ -1,0 +1,313 @@
+/* IPv4 packets, recorded as CamFlow records them (a `packet` entity named by its IP id,
+ * addresses, ports, protocol and TCP sequence number, sent by one socket and received by
+ * another), from the tracepoints this kernel offers in place of CamFlow's socket hooks:
+ *
+ *   sent      net_dev_start_xmit: every packet handed to a device, loopback included,
+ *             still owned by its socket (skb->sk);
+ *   received  TCP: skb_copy_datagram_iovec, in the reading task, when a packet's data is
+ *             copied to user space (its socket is set by then; a connection the server
+ *             has not accepted yet has no file to name it by earlier on);
+ *             UDP: sk_data_ready, when datagrams are queued on the socket (UDP copies a
+ *             linear datagram without the copy tracepoint): the new ones are read off the
+ *             tail of its receive queue.
+ *
+ * A packet is recorded only for a socket a recorded syscall used ("socks", filled at
+ * sys_exit), charged to that socket's process whatever task it is seen in, and filtered as
+ * that process (owner_passes). Every packet that is not recorded is counted by cause,
+ * except those without a socket at all (forwarded, kernel-made): the programs return at
+ * once for them. */
+#ifndef PROVSCOPE_PACKETS_H
+#define PROVSCOPE_PACKETS_H
+
+#include "kernel_types.h"
+#include "event.h"
+#include "maps.h"
+#include "compression.h"
+#include "filters.h"
+#include "resolve.h"
+
+#define ETH_P_IP_BE 0x0008 /* htons(ETH_P_IP) */
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define TCP_TIME_WAIT 6
+#define TCP_NEW_SYN_RECV 12
+#define IP_FRAG_OFFSET 0x1fff
+/* UDP datagrams read off the receive queue at one wake-up, at most. */
+#define PS_UDP_BATCH 8
+
+/* What a socket last had recorded as received: its sk_buff, and that packet's IP id and
+ * checksum, since a freed sk_buff's memory soon holds the socket's next packet. */
+struct ps_last_packet {
+    __u64 skb;
+    __u32 mark;
+    __u32 pad;
+};
+
+/* Per socket (struct sock address), the last packet recorded as received: a TCP packet
+ * copied out by several short reads is recorded once, and a UDP wake-up reads the queue
+ * back only to the last datagram recorded. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u64);
+    __type(value, struct ps_last_packet);
+} pkt_last SEC(".maps");
+
+struct ps_iphdr {
+    __u8 version_ihl;
+    __u8 tos;
+    __u16 tot_len;
+    __u16 id;
+    __u16 frag_off;
+    __u8 ttl;
+    __u8 protocol;
+    __u16 check;
+    __u32 saddr;
+    __u32 daddr;
+};
+
+/* Inet sockets a recorded syscall used become known, as the caller's: their packets are
+ * recorded from now on. Called only for records that are being sent. */
+static __always_inline void remember_socket(struct ps_obj *o, struct ps_event *e)
+{
+    if (!o->ino || (o->family != AF_INET && o->family != AF_INET6))
+        return;
+    struct ps_inode_key key = {.ino = o->ino, .dev = o->dev};
+    struct ps_sock_owner *cur = bpf_map_lookup_elem(&socks, &key);
+    if (cur && cur->tgid == e->tgid && cur->uid == e->uid && cur->gid == e->gid &&
+        cur->cgroup == e->cgroup)
+        return;
+    struct ps_sock_owner v = {
+        .tgid = e->tgid, .uid = e->uid, .gid = e->gid, .pad = 0, .cgroup = e->cgroup};
+    bpf_map_update_elem(&socks, &key, &v, BPF_ANY);
+}
+
+/* The inode that names `sk` (as an fd of it resolves), or 0 when it has none: a kernel
+ * socket, a connection not accepted yet, or a TCP minisock (request or time-wait), which
+ * is not a full struct sock and whose sk_socket must not be read. Direct loads through
+ * the tracepoint's BTF-typed pointers (faults read as 0): a helper call per field would
+ * cost more than the rest of a filtered packet. */
+static __always_inline int socket_inode(struct sock *sk, struct ps_inode_key *key, __u16 *mode)
+{
+    unsigned char state = sk->__sk_common.skc_state;
+    if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+        return 0;
+    struct socket *sock = sk->sk_socket;
+    if (!sock)
+        return 0;
+    struct file *f = sock->file;
+    if (!f)
+        return 0;
+    struct inode *inode = f->f_inode;
+    if (!inode)
+        return 0;
+    key->ino = inode->i_ino;
+    *mode = inode->i_mode;
+    struct super_block *sb = inode->i_sb;
+    if (sb)
+        key->dev = sb->s_dev;
+    return key->ino != 0;
+}
+
+/* Starts the record of a packet of `sk`: which socket, which way, the task it is seen in.
+ * Returns 0 (counted) when the socket is not one to record packets of: no file, never
+ * used by a recorded syscall, or its process filtered. */
+static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
+                                        struct ps_packet *p, __u16 way)
+{
+    struct ps_inode_key key = {};
+    __u16 mode = 0;
+    if (!socket_inode(sk, &key, &mode)) {
+        count(PS_C_PKT_NO_FILE);
+        return 0;
+    }
+    struct ps_sock_owner *owner = bpf_map_lookup_elem(&socks, &key);
+    if (!owner) {
+        count(PS_C_PKT_UNSEEN);
+        return 0;
+    }
+    if (!owner_passes(cfg, owner, &key))
+        return 0;
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    p->kind = PS_PACKET;
+    p->flags = way;
+    if ((__u32)(pid_tgid >> 32) == owner->tgid)
+        p->flags |= PS_PKT_OWNER_TASK;
+    p->sock_mode = mode;
+    p->tgid = (__u32)(pid_tgid >> 32);
+    p->tid = (__u32)pid_tgid;
+    p->sock_ino = key.ino;
+    p->sock_dev = key.dev;
+    socket_changed(owner->tgid, &key);
+    return 1;
+}
+
+/* The IPv4 header of `skb` into `ip`, and where its TCP/UDP header starts; 0 when it is
+ * not IPv4 or cannot be read (not counted here: a UDP queue walk reads headers again). */
+static __always_inline int ip_header(struct sk_buff *skb, struct ps_iphdr *ip,
+                                     unsigned char **l4)
+{
+    if (skb->protocol != ETH_P_IP_BE)
+        return 0;
+    unsigned char *head = skb->head;
+    __u16 nh = skb->network_header;
+    if (!head || bpf_probe_read_kernel(ip, sizeof(*ip), head + nh) != 0 ||
+        (ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)
+        return 0;
+    *l4 = head + nh + (ip->version_ihl & 0xf) * 4;
+    return 1;
+}
+
+/* Tells one packet from the next one in the same memory: IP id and checksum. */
+static __always_inline __u32 ip_mark(struct ps_iphdr *ip)
+{
+    return (__u32)ip->id | (__u32)ip->check << 16;
+}
+
+static __always_inline int is_last(struct ps_last_packet *last, struct sk_buff *skb, __u32 mark)
+{
+    return last && last->skb == (__u64)skb && last->mark == mark;
+}
+
+static __always_inline void set_last(__u64 sk, struct sk_buff *skb, __u32 mark)
+{
+    struct ps_last_packet v = {.skb = (__u64)skb, .mark = mark, .pad = 0};
+    bpf_map_update_elem(&pkt_last, &sk, &v, BPF_ANY);
+}
+
+/* Writes the record of `skb` with the headers CamFlow names a packet by. Ports and
+ * sequence number stay 0 for a fragment past the first and for other protocols, as
+ * CamFlow leaves them. Returns 1 when written. */
+static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *skb,
+                                        struct ps_packet *p)
+{
+    struct ps_iphdr ip = {};
+    unsigned char *l4 = 0;
+    if (!ip_header(skb, &ip, &l4)) {
+        count(skb->protocol != ETH_P_IP_BE ? PS_C_PKT_NOT_IPV4 : PS_C_DROP_FAULT);
+        return 0;
+    }
+    p->ts = bpf_ktime_get_ns();
+    p->ip_id = ip.id;
+    p->tot_len = ip.tot_len;
+    p->saddr = ip.saddr;
+    p->daddr = ip.daddr;
+    p->protocol = ip.protocol;
+    p->sport = 0;
+    p->dport = 0;
+    p->seq = 0;
+    __u16 frag = (__u16)((ip.frag_off >> 8) | (ip.frag_off << 8));
+    if (!(frag & IP_FRAG_OFFSET) && (ip.protocol == IPPROTO_TCP || ip.protocol == IPPROTO_UDP)) {
+        /* Source port, destination port, then TCP's sequence number (UDP's length and
+         * checksum, not kept): 8 bytes either way. */
+        __u32 l4h[2] = {};
+        if (bpf_probe_read_kernel(l4h, sizeof(l4h), l4) == 0) {
+            p->sport = (__u16)l4h[0];
+            p->dport = (__u16)(l4h[0] >> 16);
+            if (ip.protocol == IPPROTO_TCP)
+                p->seq = l4h[1];
+        }
+    }
+    for (int i = 0; i < 7; i++)
+        p->pad[i] = 0;
+    if (!ring_output(cfg, p, sizeof(*p)))
+        return 0;
+    count(PS_C_PACKETS);
+    return 1;
+}
+
+/* net_dev_start_xmit(struct sk_buff *skb, struct net_device *dev) */
+SEC("tp_btf/net_dev_start_xmit")
+int handle_xmit(unsigned long long *ctx)
+{
+    struct sk_buff *skb = (struct sk_buff *)ctx[0];
+    struct sock *sk = skb->sk;
+    if (!sk)
+        return 0;
+    struct ps_config *cfg = get_config();
+    struct ps_packet p = {};
+    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_SEND))
+        return 0;
+    packet_write(cfg, skb, &p);
+    return 0;
+}
+
+/* skb_copy_datagram_iovec(const struct sk_buff *skb, int len): TCP only (UDP is taken
+ * where it is queued, see handle_data_ready). */
+SEC("tp_btf/skb_copy_datagram_iovec")
+int handle_copy(unsigned long long *ctx)
+{
+    struct sk_buff *skb = (struct sk_buff *)ctx[0];
+    struct sock *sk = skb->sk;
+    if (!sk || sk->sk_protocol != IPPROTO_TCP)
+        return 0;
+    struct ps_iphdr ip = {};
+    unsigned char *l4 = 0;
+    __u32 mark = ip_header(skb, &ip, &l4) ? ip_mark(&ip) : 0;
+    __u64 skp = (__u64)sk;
+    if (is_last(bpf_map_lookup_elem(&pkt_last, &skp), skb, mark)) {
+        count(PS_C_PKT_REPEAT);
+        return 0;
+    }
+    struct ps_config *cfg = get_config();
+    struct ps_packet p = {};
+    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
+        return 0;
+    if (packet_write(cfg, skb, &p))
+        set_last(skp, skb, mark);
+    return 0;
+}
+
+/* sk_data_ready(const struct sock *sk): for UDP, the datagrams queued since the last
+ * recorded one are at the tail of the receive queue (a wake-up may follow a batch of
+ * them, and UDP wakes once per datagram after the batch is queued). They are read back
+ * from the tail to that one, at most PS_UDP_BATCH, and recorded oldest first; a wake-up
+ * with more than that is counted as a loss. */
+SEC("tp_btf/sk_data_ready")
+int handle_data_ready(unsigned long long *ctx)
+{
+    struct sock *sk = (struct sock *)ctx[0];
+    if (sk->sk_protocol != IPPROTO_UDP)
+        return 0;
+    struct ps_config *cfg = get_config();
+    struct ps_packet p = {};
+    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
+        return 0;
+    __u64 skp = (__u64)sk;
+    struct ps_last_packet *last = bpf_map_lookup_elem(&pkt_last, &skp);
+    /* The queue head is linked into the ring: reaching it means the queue is read back. */
+    __u64 queue = (__u64)__builtin_preserve_access_index(&sk->sk_receive_queue);
+    struct sk_buff *found[PS_UDP_BATCH] = {};
+    __u32 newest = 0;
+    struct sk_buff *skb = sk->sk_receive_queue.prev;
+    int n = 0, more = 0;
+    for (int i = 0; i <= PS_UDP_BATCH; i++) {
+        if (!skb || (__u64)skb == queue)
+            break;
+        struct ps_iphdr ip = {};
+        unsigned char *l4 = 0;
+        __u32 mark = ip_header(skb, &ip, &l4) ? ip_mark(&ip) : 0;
+        if (is_last(last, skb, mark))
+            break;
+        if (i == PS_UDP_BATCH) {
+            more = 1;
+            break;
+        }
+        if (i == 0)
+            newest = mark;
+        found[n++] = skb;
+        skb = skb->prev;
+    }
+    if (more)
+        count(PS_C_PKT_MISSED);
+    if (n == 0)
+        return 0;
+    set_last(skp, found[0], newest);
+    for (int i = PS_UDP_BATCH - 1; i >= 0; i--) {
+        if (i < n && found[i])
+            packet_write(cfg, found[i], &p);
+    }
+    return 0;
+}
+
+#endif

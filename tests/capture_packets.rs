@@ -1,0 +1,307 @@
+//! IP packets in a real capture, over loopback: a listener process writes what it
+//! receives into a file, a client process reads a secret file and sends it. The packets
+//! are CamFlow `packet` entities between the two sockets (`send_packet` from the client's,
+//! `receive_packet` into the server's, one vertex for both ends), and the server's output
+//! file traces back to the client's read of the secret through them, and only through
+//! them. TCP and UDP. Root, and PROVSCOPE_REQUIRE_BPF=1 turns a missing privilege into a
+//! failure.
+
+mod common;
+
+use common::can_capture;
+use common::capture::capture;
+use common::walk::{NOT_DATA, backward, by_path, with_attr};
+use provscope::graph::ProvGraph;
+use provscope::graph::store::NodeId;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The server: binds 127.0.0.1 (any port), tells its port in `port`, takes one message
+/// (a TCP connection's bytes until it closes, or one UDP datagram), writes it to `out`
+/// and the client's port to `peer`.
+const SERVER: &str = r#"
+import os, socket, sys
+proto, port_file, peer_file, out = sys.argv[1:5]
+kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+if proto == "tcp":
+    s.listen(1)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(port_file + ".tmp", port_file)
+if proto == "tcp":
+    conn, peer = s.accept()
+    data = b""
+    while True:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    conn.close()
+else:
+    data, peer = s.recvfrom(4096)
+with open(out, "wb") as f:
+    f.write(data)
+with open(peer_file, "w") as f:
+    f.write(str(peer[1]))
+"#;
+
+/// The client: makes its socket (and connects it, for TCP) before it reads the secret,
+/// so that only what it sends afterwards carries the secret, then sends it.
+const CLIENT: &str = r#"
+import os, socket, sys, time
+proto, port_file, secret = sys.argv[1:4]
+for _ in range(1000):
+    if os.path.exists(port_file):
+        break
+    time.sleep(0.01)
+with open(port_file) as f:
+    port = int(f.read())
+kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+c = socket.socket(socket.AF_INET, kind)
+if proto == "tcp":
+    c.connect(("127.0.0.1", port))
+with open(secret, "rb") as f:
+    data = f.read()
+if proto == "tcp":
+    c.sendall(data)
+else:
+    c.sendto(data, ("127.0.0.1", port))
+c.close()
+"#;
+
+struct Exchange {
+    g: ProvGraph,
+    secret: String,
+    out: String,
+    server_port: u16,
+    client_port: u16,
+}
+
+/// Runs server and client as two processes under one tracked shell.
+fn exchange(dir: &Path, proto: &str) -> Exchange {
+    let file = |name: &str| dir.join(name).display().to_string();
+    let (secret, out) = (file("secret.txt"), file("received.txt"));
+    let (port, peer) = (file("port"), file("peer"));
+    std::fs::write(&secret, format!("{proto}-packet-payload")).unwrap();
+    std::fs::write(dir.join("server.py"), SERVER).unwrap();
+    std::fs::write(dir.join("client.py"), CLIENT).unwrap();
+    let script = format!(
+        "python3 {} {proto} {port} {peer} {out} & python3 {} {proto} {port} {secret}; wait",
+        file("server.py"),
+        file("client.py"),
+    );
+    let g = capture(dir, &["sh", "-c", &script]);
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        format!("{proto}-packet-payload")
+    );
+    let number = |p: &str| std::fs::read_to_string(p).unwrap().trim().parse().unwrap();
+    Exchange {
+        server_port: number(&port),
+        client_port: number(&peer),
+        g,
+        secret,
+        out,
+    }
+}
+
+/// The socket objects at the receiving end (`to`) or sending end of edges of `kind`.
+fn sockets_at(g: &ProvGraph, kind: &str, to: bool) -> HashSet<u32> {
+    g.edge_ids()
+        .filter(|&e| g.edge_kind(e) == kind)
+        .map(|e| {
+            let (a, b) = g.endpoints(e);
+            if to { b } else { a }
+        })
+        .filter(|&n| g.node_kind(n) == "socket")
+        .map(|n| g.node(n).object.0)
+        .collect()
+}
+
+/// The packet vertices linked by `kind` to one of `sockets`.
+fn packets_of(g: &ProvGraph, kind: &str, sockets: &HashSet<u32>) -> HashSet<NodeId> {
+    g.edge_ids()
+        .filter(|&e| g.edge_kind(e) == kind)
+        .map(|e| g.endpoints(e))
+        .map(|(a, b)| {
+            if g.node_kind(a) == "packet" {
+                (a, b)
+            } else {
+                (b, a)
+            }
+        })
+        .filter(|&(p, s)| g.node_kind(p) == "packet" && sockets.contains(&g.node(s).object.0))
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// What both protocols must show: the packets between the two ports, sent by the
+/// client's socket and received by the server's, and the lineage through them.
+fn assert_packets_carry_the_secret(x: &Exchange, client: &HashSet<u32>, server: &HashSet<u32>) {
+    let g = &x.g;
+    let (c, s) = (
+        format!("127.0.0.1:{}", x.client_port),
+        format!("127.0.0.1:{}", x.server_port),
+    );
+    let to_server: HashSet<NodeId> = with_attr(g, "packet", "cf:sender", &c)
+        .into_iter()
+        .filter(|&p| g.node_attr_text(p, "cf:receiver").as_deref() == Some(s.as_str()))
+        .collect();
+    assert!(!to_server.is_empty(), "packets {c} -> {s}");
+    for &p in &to_server {
+        let id = g.node_attr(p, "cf:id").unwrap_or_default();
+        assert!(id.parse::<u16>().is_ok(), "cf:id is a number: {id}");
+        assert_eq!(
+            g.node_attr_text(p, "prov:label").as_deref(),
+            Some(format!("[packet] {c}->{s} ({id})").as_str())
+        );
+    }
+    assert_eq!((client.len(), server.len()), (1, 1), "one socket each");
+    let sent = packets_of(g, "send_packet", client);
+    let received = packets_of(g, "receive_packet", server);
+    assert!(!sent.is_empty(), "send_packet from the client's socket");
+    assert!(
+        !received.is_empty(),
+        "receive_packet into the server's socket"
+    );
+    let both: HashSet<_> = sent.intersection(&received).copied().collect();
+    assert!(
+        !both.is_empty() && both.is_subset(&to_server),
+        "a packet {c} -> {s} is one vertex at both ends"
+    );
+
+    let written = by_path(g, &x.out, "file");
+    let read = by_path(g, &x.secret, "file");
+    assert!(!written.is_empty() && !read.is_empty());
+    let past = backward(g, &written, &NOT_DATA);
+    assert!(
+        read.iter().any(|r| past.contains(r)),
+        "what the server wrote comes from the file the client read"
+    );
+    assert!(
+        both.iter().any(|p| past.contains(p)),
+        "through a packet both sockets share"
+    );
+    let mut cut = NOT_DATA.to_vec();
+    cut.extend(["send_packet", "receive_packet"]);
+    let without = backward(g, &written, &cut);
+    assert!(
+        read.iter().all(|r| !without.contains(r)),
+        "no other way from the client's file to the server's"
+    );
+}
+
+#[test]
+fn a_tcp_connection_carries_the_secret_from_client_to_server_in_packets() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let x = exchange(dir.path(), "tcp");
+    let client = sockets_at(&x.g, "connect", true);
+    let server = sockets_at(&x.g, "accept_socket", true);
+    assert_packets_carry_the_secret(&x, &client, &server);
+    // The server's socket answers too (ACKs): packets the other way.
+    let back = with_attr(
+        &x.g,
+        "packet",
+        "cf:sender",
+        &format!("127.0.0.1:{}", x.server_port),
+    );
+    assert!(!back.is_empty(), "packets from the server's port");
+    assert!(!packets_of(&x.g, "send_packet", &server).is_empty());
+}
+
+#[test]
+fn a_udp_datagram_carries_the_secret_from_client_to_server_in_a_packet() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let x = exchange(dir.path(), "udp");
+    let client = sockets_at(&x.g, "send", true);
+    let server = sockets_at(&x.g, "bind", true);
+    assert_packets_carry_the_secret(&x, &client, &server);
+    let udp = with_attr(
+        &x.g,
+        "packet",
+        "cf:sender",
+        &format!("127.0.0.1:{}", x.client_port),
+    );
+    assert!(
+        udp.iter().all(|&p| x.g.node_attr(p, "cf:seq") == Some("0")),
+        "UDP has no sequence number"
+    );
+}
+
+/// Many packets through the same sockets: UDP datagrams one after the other (the kernel
+/// soon reuses a freed packet's memory for the next) and TCP segments read in parts.
+const BURST: &str = r#"
+import socket, sys
+kind, n, ports = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if kind == "udp":
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.bind(("127.0.0.1", 0))
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.connect(r.getsockname())
+else:
+    l = socket.socket()
+    l.bind(("127.0.0.1", 0))
+    l.listen(1)
+    c = socket.socket()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.connect(l.getsockname())
+    r, _ = l.accept()
+for i in range(n):
+    c.send(b"m%07d" % i)
+    got = b""
+    while len(got) < 8:
+        got += r.recv(8 if kind == "udp" else 2)
+with open(ports, "w") as f:
+    f.write("%d %d" % (c.getsockname()[1], r.getsockname()[1]))
+"#;
+
+/// Every packet of a burst is recorded once at each end.
+fn burst(kind: &str, n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = dir.path().join("ports").display().to_string();
+    let g = capture(
+        dir.path(),
+        &["python3", "-c", BURST, kind, &n.to_string(), &ports],
+    );
+    let text = std::fs::read_to_string(&ports).unwrap();
+    let (c, s) = text.split_once(' ').unwrap();
+    let sent: Vec<NodeId> = with_attr(&g, "packet", "cf:sender", &format!("127.0.0.1:{c}"))
+        .into_iter()
+        .filter(|&p| {
+            g.node_attr_text(p, "cf:receiver").as_deref() == Some(&*format!("127.0.0.1:{s}"))
+        })
+        .collect();
+    let edges = |p: NodeId, kind: &str| {
+        g.edges_of(p, petgraph::Direction::Incoming)
+            .chain(g.edges_of(p, petgraph::Direction::Outgoing))
+            .filter(|&(e, _)| g.edge_kind(e) == kind)
+            .count()
+    };
+    // TCP's handshake and closing segments go that way too, with no data to receive.
+    let data: Vec<NodeId> = sent
+        .into_iter()
+        .filter(|&p| kind == "udp" || edges(p, "receive_packet") > 0)
+        .collect();
+    assert_eq!(data.len(), n, "{kind}: a packet per message");
+    for &p in &data {
+        assert_eq!(edges(p, "send_packet"), 1, "{kind}: sent once");
+        assert_eq!(edges(p, "receive_packet"), 1, "{kind}: received once");
+    }
+}
+
+#[test]
+fn every_packet_of_a_burst_is_recorded_once_at_each_end() {
+    if !can_capture() {
+        return;
+    }
+    burst("udp", 2000);
+    burst("tcp", 500);
+}
