@@ -142,7 +142,7 @@ impl<'w, W: Write> Recorder<'w, W> {
                 }
             }
             if let Some(batch) = batch.as_deref_mut()
-                && let Some(record) = el.to_record()
+                && let Some(record) = el.into_record()
             {
                 batch.records.push_back(record);
             }

@@ -39,8 +39,12 @@ pub struct LoadBench {
     pub disk_bytes_per_element: f64,
 }
 
-/// Resident set size of this process in bytes, from /proc.
+/// Resident set size of this process in bytes, from /proc, once the allocator (mimalloc,
+/// see main.rs) has given back the memory it keeps after frees: otherwise memory freed
+/// before a measurement and reused after it would hide what was allocated in between.
 pub fn rss_bytes() -> u64 {
+    // SAFETY: mi_collect only returns free memory to the system; any thread may call it.
+    unsafe { libmimalloc_sys::mi_collect(true) };
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

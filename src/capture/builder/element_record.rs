@@ -25,16 +25,17 @@ fn section_class(section: &str) -> ProvClass {
 
 impl Element {
     /// The record the graph ingests for this element, or None for a relation section
-    /// the graph does not know (the builder writes none).
-    pub fn to_record(&self) -> Option<OwnedRecord> {
+    /// the graph does not know (the builder writes none). The attribute values move into
+    /// the record: no string is copied.
+    pub fn into_record(self) -> Option<OwnedRecord> {
         let attrs = self
             .attrs
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), owned(v)))
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), Cow::Owned(v)))
             .collect();
         let key = owned(strip_cf(&self.key));
         let kind = Cow::Borrowed(self.kind);
-        match &self.ends {
+        match self.ends {
             None => Some(OwnedRecord::Node(NodeRecord {
                 key,
                 class: model::class_of_kind(self.kind)
@@ -137,9 +138,10 @@ mod tests {
         let mut parsed = RecordBatch::default();
         read_trace(&text[..], &ReaderOptions::default(), &mut parsed).unwrap();
         let mut direct = RecordBatch::default();
-        direct
-            .records
-            .extend(els.iter().map(|e| e.to_record().expect("a known section")));
+        direct.records.extend(
+            els.iter()
+                .map(|e| e.clone().into_record().expect("a known section")),
+        );
         assert_eq!(sorted(direct), sorted(parsed));
     }
 
