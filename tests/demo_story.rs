@@ -1,6 +1,7 @@
 //! The bundled demo recording (a real capture made by tools/demo/stage_incident.sh) tells
 //! the story README promises: what left for 127.0.0.1:8732 came from /etc/shadow, through
-//! cp's copy, one python thread's read and another thread's send.
+//! cp's copy, one python thread's read and another thread's send, and left in packets;
+//! the payload itself came in packets from the web server.
 
 mod common;
 
@@ -69,5 +70,47 @@ fn the_payload_was_downloaded_made_executable_run_and_renamed() {
     assert!(
         renamed.iter().any(|r| payload.contains(r)),
         "same object, new name"
+    );
+}
+
+/// The demo's packets sent to port `to_port`.
+fn packets(g: &ProvGraph, to_port: &str) -> Vec<provscope::graph::NodeId> {
+    g.node_ids()
+        .filter(|&n| g.node_kind(n) == "packet")
+        .filter(|&n| {
+            g.node_attr(n, "cf:receiver")
+                .is_some_and(|r| r.trim_matches('"').ends_with(&format!(":{to_port}")))
+        })
+        .collect()
+}
+
+#[test]
+fn the_payload_came_in_packets_and_the_upload_left_in_packets() {
+    let g = demo();
+    // The download: what curl wrote to /tmp/.x came from the web server's packets.
+    let payload = by_path(&g, "/tmp/.x", "file");
+    let past = backward(&g, &payload, &NOT_DATA);
+    let from_server = g
+        .node_ids()
+        .filter(|&n| g.node_kind(n) == "packet" && past.contains(&n))
+        .any(|n| {
+            g.node_attr(n, "cf:sender")
+                .is_some_and(|s| s.contains("127.0.0.1:8731"))
+        });
+    assert!(
+        from_server,
+        "a packet from 127.0.0.1:8731 is in the payload's past"
+    );
+    // The upload: packets to the listener, sent from a socket whose past holds the copy.
+    let copy = by_path(&g, "/tmp/.cache-x/s.bak", "file");
+    let upload = packets(&g, "8732");
+    assert!(!upload.is_empty(), "packets to 127.0.0.1:8732");
+    let carried = upload.iter().any(|&p| {
+        copy.iter()
+            .any(|c| backward(&g, &[p], &NOT_DATA).contains(c))
+    });
+    assert!(
+        carried,
+        "a packet to the listener carries the copy of /etc/shadow"
     );
 }
