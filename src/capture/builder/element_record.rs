@@ -60,22 +60,12 @@ impl Element {
 #[cfg(test)]
 mod tests {
     use crate::capture::builder::host::Host;
+    use crate::capture::builder::test_events::{actor, exec};
     use crate::capture::builder::{Builder, Element};
     use crate::capture::camflow::w3c_write::DocumentBuilder;
     use crate::capture::camflow::{ReaderOptions, read_trace};
-    use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject};
+    use crate::capture::ebpf::event::Event;
     use crate::graph::batch::RecordBatch;
-
-    fn actor(pid: u32) -> Actor {
-        Actor {
-            ts: 1_000_000,
-            tgid: pid,
-            tid: pid,
-            uid: 1000,
-            gid: 1000,
-            cgroup: 1,
-        }
-    }
 
     /// Elements of a shell forking a child that execs with arguments and exits.
     fn elements() -> Vec<Element> {
@@ -85,28 +75,18 @@ mod tests {
             uname: vec![("cf:u_sysname", String::from("Linux \"quoted\""))],
         });
         b.handle(&Event::Fork {
-            actor: actor(100),
+            actor: actor(100, 100),
             child_tid: 200,
             child_tgid: 200,
         });
-        b.handle(&Event::Exec(ExecEvent {
-            actor: actor(200),
-            old_tid: 200,
-            filename: b"/usr/bin/odd\xffname".to_vec(),
-            file: FdObject {
-                ino: 42,
-                dev: 8,
-                mode: 0o100755,
-                ..FdObject::default()
-            },
-            script: false,
-            argv: b"odd\0--flag=\"x\"\0".to_vec(),
-            argv_cut: false,
-            envp: Vec::new(),
-            envp_cut: false,
-        }));
+        b.handle(&exec(
+            actor(200, 200),
+            b"/usr/bin/odd\xffname",
+            b"odd\0--flag=\"x\"\0",
+            b"",
+        ));
         b.handle(&Event::Exit {
-            actor: actor(200),
+            actor: actor(200, 200),
             process_ended: true,
         });
         b.take_output().collect()

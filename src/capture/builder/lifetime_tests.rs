@@ -2,27 +2,8 @@
 //! with arguments, exit) must not pile up objects, and what it still writes about them
 //! (their terminations) must stay whole.
 
+use super::test_events::{actor, exec, host};
 use super::*;
-use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject};
-
-fn host() -> Host {
-    Host {
-        machine_id: 7,
-        boot_id: 3,
-        uname: Vec::new(),
-    }
-}
-
-fn actor(tgid: u32, tid: u32) -> Actor {
-    Actor {
-        ts: 1_000_000,
-        tgid,
-        tid,
-        uid: 1000,
-        gid: 1000,
-        cgroup: 1,
-    }
-}
 
 /// A shell (pid 100) runs `pid`: fork, exec with two arguments, exit.
 fn run_one(b: &mut Builder, pid: u32) {
@@ -32,22 +13,12 @@ fn run_one(b: &mut Builder, pid: u32) {
         child_tid: pid,
         child_tgid: pid,
     });
-    b.handle(&Event::Exec(ExecEvent {
-        actor: actor(pid, pid),
-        old_tid: pid,
-        filename: b"/usr/bin/true".to_vec(),
-        file: FdObject {
-            ino: 42,
-            dev: 8,
-            mode: 0o100755,
-            ..FdObject::default()
-        },
-        script: false,
-        argv: b"true\0--version\0".to_vec(),
-        argv_cut: false,
-        envp: b"HOME=/root\0".to_vec(),
-        envp_cut: false,
-    }));
+    b.handle(&exec(
+        actor(pid, pid),
+        b"/usr/bin/true",
+        b"true\0--version\0",
+        b"HOME=/root\0",
+    ));
     b.handle(&Event::Exit {
         actor: actor(pid, pid),
         process_ended: true,

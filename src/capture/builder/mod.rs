@@ -23,6 +23,8 @@ mod lifetime_tests;
 mod packets_tests;
 #[cfg(test)]
 mod path_tests;
+#[cfg(test)]
+mod test_events;
 
 use crate::capture::ebpf::event::Event;
 pub use element::Element;

@@ -2,23 +2,13 @@
 //! the caller filled the registers: an `int` fd such as AT_FDCWD may arrive with the
 //! upper half of its register zero.
 
+use super::test_events::{actor, exec, host};
 use super::*;
-use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject, SyscallEvent};
-
-fn actor() -> Actor {
-    Actor {
-        ts: 1_000_000,
-        tgid: 300,
-        tid: 300,
-        uid: 0,
-        gid: 0,
-        cgroup: 1,
-    }
-}
+use crate::capture::ebpf::event::{Event, FdObject, SyscallEvent};
 
 fn syscall(nr: u32, args: [u64; 6], s0: &[u8], obj: FdObject) -> Event {
     Event::Syscall(SyscallEvent {
-        actor: actor(),
+        actor: actor(300, 300),
         nr,
         ret: 3,
         args,
@@ -31,22 +21,8 @@ fn syscall(nr: u32, args: [u64; 6], s0: &[u8], obj: FdObject) -> Event {
 
 #[test]
 fn openat_with_a_zero_extended_at_fdcwd_resolves_against_the_working_directory() {
-    let mut b = Builder::new(Host {
-        machine_id: 7,
-        boot_id: 3,
-        uname: Vec::new(),
-    });
-    b.handle(&Event::Exec(ExecEvent {
-        actor: actor(),
-        old_tid: 300,
-        filename: b"/bin/sh".to_vec(),
-        file: FdObject::default(),
-        script: false,
-        argv: b"sh\0".to_vec(),
-        argv_cut: false,
-        envp: Vec::new(),
-        envp_cut: false,
-    }));
+    let mut b = Builder::new(host());
+    b.handle(&exec(actor(300, 300), b"/bin/sh", b"sh\0", b""));
     // chdir("/srv/data"), then openat(AT_FDCWD as a zero-extended int, "x.txt").
     b.handle(&syscall(80, [0; 6], b"/srv/data", FdObject::default()));
     let file = FdObject {

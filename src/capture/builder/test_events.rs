@@ -1,0 +1,46 @@
+//! Records for the builder's unit tests, as the kernel side would send them: a machine, a
+//! task, and an exec of a program with its arguments.
+
+use super::host::Host;
+use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject};
+
+/// A machine with fixed ids and no uname.
+pub fn host() -> Host {
+    Host {
+        machine_id: 7,
+        boot_id: 3,
+        uname: Vec::new(),
+    }
+}
+
+/// Thread `tid` of process `tgid`, user and group 1000.
+pub fn actor(tgid: u32, tid: u32) -> Actor {
+    Actor {
+        ts: 1_000_000,
+        tgid,
+        tid,
+        uid: 1000,
+        gid: 1000,
+        cgroup: 1,
+    }
+}
+
+/// `actor` execs `filename` (a file with inode 42) with NUL-separated `argv` and `envp`.
+pub fn exec(actor: Actor, filename: &[u8], argv: &[u8], envp: &[u8]) -> Event {
+    Event::Exec(ExecEvent {
+        actor,
+        old_tid: actor.tid,
+        filename: filename.to_vec(),
+        file: FdObject {
+            ino: 42,
+            dev: 8,
+            mode: 0o100755,
+            ..FdObject::default()
+        },
+        script: false,
+        argv: argv.to_vec(),
+        argv_cut: false,
+        envp: envp.to_vec(),
+        envp_cut: false,
+    })
+}
