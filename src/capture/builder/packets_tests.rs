@@ -3,8 +3,9 @@
 //! socket → task when receiving, on the same socket version).
 
 use super::packets::{HOLD_NS, PacketId, packet_element};
+use super::test_events::call;
 use super::*;
-use crate::capture::ebpf::event::{Actor, FdObject, SyscallEvent};
+use crate::capture::ebpf::event::FdObject;
 use crate::capture::ebpf::packet::{Direction, IpHeader, PacketEvent};
 use crate::graph::identifier::ElementKey;
 use serde_json::Value;
@@ -110,24 +111,6 @@ fn socket(ino: u64) -> FdObject {
         family: 2,
         ..FdObject::default()
     }
-}
-
-fn call(ts: u64, tid: u32, nr: u32, o: FdObject) -> Event {
-    Event::Syscall(SyscallEvent {
-        actor: Actor {
-            ts,
-            tgid: tid,
-            tid,
-            ..Actor::default()
-        },
-        nr,
-        ret: 5,
-        args: [0; 6],
-        fd_pair: [0; 2],
-        objects: [o, FdObject::default()],
-        strings: [None, None],
-        cut: [false; 2],
-    })
 }
 
 fn packet(ts: u64, tid: u32, ino: u64, direction: Direction, owner_task: bool) -> Event {

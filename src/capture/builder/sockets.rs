@@ -227,7 +227,8 @@ impl Builder {
 mod tests {
     use super::*;
     use crate::capture::builder::host::Host;
-    use crate::capture::ebpf::event::{Actor, Event, SyscallEvent};
+    use crate::capture::builder::test_events;
+    use crate::capture::ebpf::event::Event;
 
     /// A unix socket as the kernel side resolves it, connected to `peer` if given.
     fn unix_socket(ino: u64, sock_type: u16, peer: Option<u64>) -> FdObject {
@@ -247,22 +248,9 @@ mod tests {
         }
     }
 
+    /// A call of the test's process (4000000) on `o`.
     fn call(nr: u32, o: FdObject) -> Event {
-        Event::Syscall(SyscallEvent {
-            actor: Actor {
-                ts: 1,
-                tgid: 4_000_000,
-                tid: 4_000_000,
-                ..Actor::default()
-            },
-            nr,
-            ret: 5,
-            args: [0; 6],
-            fd_pair: [0; 2],
-            objects: [o, FdObject::default()],
-            strings: [None, None],
-            cut: [false; 2],
-        })
+        test_events::call(1, 4_000_000, nr, o)
     }
 
     #[test]

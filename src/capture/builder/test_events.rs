@@ -1,8 +1,8 @@
 //! Records for the builder's unit tests, as the kernel side would send them: a machine, a
-//! task, and an exec of a program with its arguments.
+//! task, an exec of a program with its arguments, and a syscall on an fd's object.
 
 use super::host::Host;
-use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject};
+use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject, SyscallEvent};
 
 /// A machine with fixed ids and no uname.
 pub fn host() -> Host {
@@ -42,5 +42,25 @@ pub fn exec(actor: Actor, filename: &[u8], argv: &[u8], envp: &[u8]) -> Event {
         argv_cut: false,
         envp: envp.to_vec(),
         envp_cut: false,
+    })
+}
+
+/// Syscall `nr` of thread `tid` (its own process) at kernel time `ts`, on fd object `o`,
+/// returning 5.
+pub fn call(ts: u64, tid: u32, nr: u32, o: FdObject) -> Event {
+    Event::Syscall(SyscallEvent {
+        actor: Actor {
+            ts,
+            tgid: tid,
+            tid,
+            ..Actor::default()
+        },
+        nr,
+        ret: 5,
+        args: [0; 6],
+        fd_pair: [0; 2],
+        objects: [o, FdObject::default()],
+        strings: [None, None],
+        cut: [false; 2],
     })
 }
