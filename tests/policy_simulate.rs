@@ -26,13 +26,16 @@ fn oracle(trace: &str, policy: &Value) -> Value {
 }
 
 fn simulate(trace: &str, ini: &str, extra: &[&str]) -> Value {
+    simulate_file(&sample(trace), ini, extra)
+}
+
+fn simulate_file(sample: &str, ini: &str, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("camflow.ini");
     std::fs::write(&policy, ini).unwrap();
-    let sample = sample(trace);
     let mut args = vec![
         "simulate",
-        sample.as_str(),
+        sample,
         "--policy",
         policy.to_str().unwrap(),
         "--json",
@@ -204,4 +207,36 @@ fn bad_policies_are_clear_errors() {
         None,
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn ipv4_rules_match_addresses_as_camflowd_writes_them() {
+    // The demo recording (written by `provscope capture`, camflowd's layout) uploads to
+    // 127.0.0.1:8732 and downloads from 127.0.0.1:8731.
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-capture.w3c.log");
+    let kept = |rule: &str| {
+        let r = simulate_file(
+            demo,
+            &format!("[provenance]\nall=false\n[ipv4−egress]\n{rule}\n"),
+            &[],
+        );
+        assert_consistent(&r);
+        r["kept"]["elements"].as_u64().unwrap()
+    };
+    let upload = kept("track=127.0.0.1/32:8732");
+    let spread = kept("propagate=127.0.0.1/32:8732");
+    assert!(upload > 0, "the upload's connection is tracked");
+    assert!(
+        spread > upload,
+        "propagating from it keeps more ({spread} > {upload})"
+    );
+    assert_eq!(kept("track=127.0.0.1/32:9"), 0, "no connection to port 9");
+    // CamFlow 0.5.0 names wget's peer by host name: it cannot be matched, and says so.
+    let r = simulate(
+        V050,
+        "[provenance]\nall=false\n[ipv4-egress]\ntrack=0.0.0.0/0:0\n",
+        &[],
+    );
+    let warnings = r["policy"]["warnings"].to_string();
+    assert!(warnings.contains("by name"), "{warnings}");
 }

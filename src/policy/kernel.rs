@@ -1,17 +1,22 @@
-//! Applying a policy to the eBPF capture: opaque and tracked processes, files, users,
-//! groups and cgroups go into the kernel side's maps (filtered before any record is
-//! made); `all=false` is the kernel's track-only mode; `enabled=false` pauses; node and
-//! relation type filters go to the builder (exact CamFlow semantics: a filtered `read`
-//! still leaves the `memory_write` of the same syscall). A change applies only the
-//! difference between two policies. What this capture cannot do (IPv4 rules, security
-//! contexts, tracking by user or group, propagate filters, compression switches) is
-//! returned as notes, never silently ignored.
+//! Applying a policy to the eBPF capture: opaque, tracked and propagating processes,
+//! files, users and groups, opaque cgroups, IPv4 rules and the propagate filters go into
+//! the kernel side's maps (decided before any record is made, tracking spreading there
+//! as CamFlow's propagate does); `all=false` is the kernel's track-only mode;
+//! `enabled=false` pauses; node and relation type filters go to the builder (exact
+//! CamFlow semantics: a filtered `read` still leaves the `memory_write` of the same
+//! syscall). A change applies only the difference between two policies. What this
+//! capture cannot do (security contexts, tracking a cgroup, packet content, compression
+//! switches) is returned as notes, never silently ignored.
 
 use crate::capture::builder::type_filter::TypeFilter;
-use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError, TRACKED, kernel_dev};
+use crate::capture::ebpf::flow::{propagate_class_mask, propagate_kind_bit};
+use crate::capture::ebpf::probe::{
+    IPV4_RULES_MAX, InodeKey, Ipv4Filter, OPAQUE, PROPAGATE, Probe, ProbeError, RECORD, TRACKED,
+    kernel_dev,
+};
 use crate::policy::control::{FilterReport, PolicyControl};
 use crate::policy::resolve::{group_id, inode_of, user_id};
-use crate::policy::{Policy, Rule, Setting, Subject};
+use crate::policy::{Ipv4Rule, NetOp, NetWay, Policy, Setting, Subject};
 
 /// Applies `after` where `before` was applied (use `Policy::default()` for a fresh
 /// capture). Returns what could not be applied.
@@ -23,11 +28,23 @@ pub fn apply(
 ) -> Result<Vec<String>, ProbeError> {
     let mut notes = Vec::new();
     filter.set(&after.node_filter, &after.relation_filter);
-    for rule in before.rules.iter().filter(|r| !after.rules.contains(r)) {
-        rule_to_probe(probe, rule, false, &mut notes)?;
+    // A subject's flags come from all its rules together (`track` and `propagate` of
+    // one file may both be listed, and lifting one must keep the other).
+    let mut changed: Vec<&Subject> = Vec::new();
+    for rule in before.rules.iter().chain(&after.rules) {
+        let moved = before.rules.contains(rule) != after.rules.contains(rule);
+        if moved && !changed.contains(&&rule.subject) {
+            changed.push(&rule.subject);
+        }
     }
-    for rule in after.rules.iter().filter(|r| !before.rules.contains(r)) {
-        rule_to_probe(probe, rule, true, &mut notes)?;
+    for subject in changed {
+        let settings: Vec<Setting> = after
+            .rules
+            .iter()
+            .filter(|r| &r.subject == subject)
+            .map(|r| r.setting)
+            .collect();
+        subject_to_probe(probe, subject, &settings, &mut notes)?;
     }
     if before.track_only() != after.track_only() {
         probe.set_track_only(after.track_only())?;
@@ -35,65 +52,149 @@ pub fn apply(
     if before.enabled != after.enabled {
         probe.set_paused(after.enabled == Some(false))?;
     }
-    for r in after.ipv4.iter().filter(|r| !before.ipv4.contains(r)) {
+    if before.ipv4 != after.ipv4 {
+        ipv4_to_probe(probe, &after.ipv4, &mut notes)?;
+    }
+    if before.propagate_node_filter != after.propagate_node_filter
+        || before.propagate_relation_filter != after.propagate_relation_filter
+    {
+        propagate_filters_to_probe(probe, after, &mut notes)?;
+    }
+    Ok(notes)
+}
+
+/// Puts a subject's flags, from all of its rules' `settings` (none: lifted), into the
+/// kernel side's maps.
+fn subject_to_probe(
+    probe: &mut Probe,
+    subject: &Subject,
+    settings: &[Setting],
+    notes: &mut Vec<String>,
+) -> Result<(), ProbeError> {
+    let has = |s: Setting| settings.contains(&s);
+    let opaque = has(Setting::Opaque);
+    let tracking = if has(Setting::Propagate) {
+        TRACKED | PROPAGATE
+    } else if has(Setting::Track) {
+        TRACKED
+    } else {
+        0
+    };
+    let all = tracking | if opaque { OPAQUE } else { 0 };
+    match subject {
+        Subject::Path(p) => match inode_of(p) {
+            Ok((dev, ino)) => probe.set_inode(InodeKey::new(kernel_dev(dev), ino), all)?,
+            Err(e) if !settings.is_empty() => {
+                notes.push(format!("file {p}: {e}; rule not applied"));
+            }
+            Err(_) => {}
+        },
+        // The capture itself stays opaque whatever a policy says.
+        Subject::Pid(pid) if *pid == std::process::id() => {}
+        Subject::Pid(pid) => probe.set_process(*pid, all)?,
+        Subject::User(name) | Subject::Group(name) => {
+            let group = matches!(subject, Subject::Group(_));
+            let id = if group { group_id(name) } else { user_id(name) };
+            match id {
+                Some(id) if group => {
+                    probe.set_gid_filtered(id, opaque)?;
+                    probe.set_gid_tracking(id, tracking)?;
+                }
+                Some(id) => {
+                    probe.set_uid_filtered(id, opaque)?;
+                    probe.set_uid_tracking(id, tracking)?;
+                }
+                None if !settings.is_empty() => {
+                    let kind = subject.section();
+                    notes.push(format!("{kind} {name}: no such {kind}; rule not applied"));
+                }
+                None => {}
+            }
+        }
+        Subject::Cgroup(id) => {
+            probe.set_cgroup_filtered(*id, opaque)?;
+            for s in settings.iter().filter(|s| **s != Setting::Opaque) {
+                notes.push(format!(
+                    "cgroup {}={id}: the eBPF capture can make a cgroup opaque, not track it",
+                    s.key()
+                ));
+            }
+        }
+        subject => {
+            for s in settings {
+                notes.push(format!(
+                    "{} {}={}: not applied by the eBPF capture (this kernel has no \
+                     security contexts it can see)",
+                    subject.section(),
+                    s.key(),
+                    subject.value()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the kernel side's IPv4 rules by the policy's, in policy order (the first
+/// match applies, as in CamFlow).
+fn ipv4_to_probe(
+    probe: &mut Probe,
+    rules: &[Ipv4Rule],
+    notes: &mut Vec<String>,
+) -> Result<(), ProbeError> {
+    let kernel: Vec<Ipv4Filter> = rules
+        .iter()
+        .take(IPV4_RULES_MAX)
+        .map(|r| Ipv4Filter {
+            egress: r.way == NetWay::Egress,
+            addr: r.addr,
+            prefix: r.prefix,
+            port: r.port,
+            flags: match r.op {
+                NetOp::Track => TRACKED,
+                NetOp::Propagate => TRACKED | PROPAGATE,
+                NetOp::Record => TRACKED | RECORD,
+            },
+        })
+        .collect();
+    for r in rules.iter().skip(IPV4_RULES_MAX) {
         notes.push(format!(
-            "ipv4-{} {}={}: IPv4 rules are not applied by the eBPF capture yet",
+            "ipv4-{} {}={}: the capture holds {IPV4_RULES_MAX} IPv4 rules; rule not applied",
             r.way.name(),
             r.op.key(),
             r.target()
         ));
     }
-    let has_propagate_filters =
-        !after.propagate_node_filter.is_empty() || !after.propagate_relation_filter.is_empty();
-    let changed = after.propagate_node_filter != before.propagate_node_filter
-        || after.propagate_relation_filter != before.propagate_relation_filter;
-    if has_propagate_filters && changed {
-        notes.push(String::from(
-            "propagate filters: the eBPF capture propagates tracking through every flow",
+    for r in rules.iter().filter(|r| r.op == NetOp::Record) {
+        notes.push(format!(
+            "ipv4-{} record={}: the connection is tracked; packet content is not recorded \
+             by the eBPF capture yet",
+            r.way.name(),
+            r.target()
         ));
     }
-    Ok(notes)
+    probe.set_ipv4_rules(&kernel)
 }
 
-/// Puts one rule into the kernel side's maps (`on`) or takes it out.
-fn rule_to_probe(
+/// The propagate node and relation filters as the kernel side's masks; a node type the
+/// kernel never propagates into is noted.
+fn propagate_filters_to_probe(
     probe: &mut Probe,
-    rule: &Rule,
-    on: bool,
+    policy: &Policy,
     notes: &mut Vec<String>,
 ) -> Result<(), ProbeError> {
-    let flags = match rule.setting {
-        Setting::Opaque => OPAQUE,
-        Setting::Track | Setting::Propagate => TRACKED,
-    };
-    let value = if on { flags } else { 0 };
-    match (&rule.subject, rule.setting) {
-        (Subject::Path(p), _) => match inode_of(p) {
-            Ok((dev, ino)) => probe.set_inode(InodeKey::new(kernel_dev(dev), ino), value)?,
-            Err(e) => notes.push(format!("file {p}: {e}; rule not applied")),
-        },
-        // The capture itself stays opaque whatever a policy says.
-        (Subject::Pid(pid), _) if *pid == std::process::id() => {}
-        (Subject::Pid(pid), _) => probe.set_process(*pid, value)?,
-        (Subject::User(name), Setting::Opaque) => match user_id(name) {
-            Some(uid) => probe.set_uid_filtered(uid, on)?,
-            None => notes.push(format!("user {name}: no such user; rule not applied")),
-        },
-        (Subject::Group(name), Setting::Opaque) => match group_id(name) {
-            Some(gid) => probe.set_gid_filtered(gid, on)?,
-            None => notes.push(format!("group {name}: no such group; rule not applied")),
-        },
-        (Subject::Cgroup(id), Setting::Opaque) => probe.set_cgroup_filtered(*id, on)?,
-        (subject, setting) if on => notes.push(format!(
-            "{} {}={}: not applied by the eBPF capture (it can make users, groups and \
-             cgroups opaque, and track files and processes)",
-            subject.section(),
-            setting.key(),
-            subject.value()
-        )),
-        _ => {}
+    let mut kinds = 0;
+    for t in &policy.propagate_node_filter {
+        match propagate_kind_bit(t) {
+            Some(bit) => kinds |= bit,
+            None => notes.push(format!(
+                "propagate_node_filter={t}: the eBPF capture never propagates into {t} \
+                 nodes, so the filter changes nothing"
+            )),
+        }
     }
-    Ok(())
+    let classes = propagate_class_mask(|r| policy.propagate_relation_filter.contains(r));
+    probe.set_propagate_filters(kinds, classes)
 }
 
 /// A running capture following a [`PolicyControl`]: what it applied, and the notes said

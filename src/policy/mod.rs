@@ -11,6 +11,7 @@ pub mod kernel;
 pub mod resolve;
 pub mod securityfs;
 pub mod simulate;
+mod simulate_net;
 pub mod vocabulary;
 
 use std::collections::BTreeSet;

@@ -13,11 +13,11 @@ use crate::graph::selector::Selector;
 use crate::graph::store::{EdgeId, NodeId, ObjectId, Origin, ProvGraph};
 use crate::graph::value;
 use crate::policy::resolve::{group_id, user_id};
-use crate::policy::{Filter, NetOp, NetWay, Policy, Setting, Subject};
+use crate::policy::simulate_net::sockets_matching;
+use crate::policy::{Filter, NetOp, Policy, Setting, Subject};
 use hashbrown::{HashMap, HashSet};
 use petgraph::Direction;
 use std::collections::VecDeque;
-use std::net::Ipv4Addr;
 
 /// The cause charged when `all=false` leaves an element out.
 pub const NOT_TRACKED: &str = "all=false (not tracked)";
@@ -117,7 +117,7 @@ pub fn simulate(g: &ProvGraph, policy: &Policy) -> Simulation {
                 }
             }
             Filter::Ipv4(rule) => {
-                let sockets = sockets_matching(g, rule.way, |a, p| rule.matches(a, p));
+                let sockets = sockets_matching(g, rule, &mut sim.warnings);
                 let propagate = rule.op == NetOp::Propagate;
                 seeds.extend(sockets.into_iter().map(|o| (o, propagate)));
             }
@@ -363,55 +363,4 @@ fn subjects(g: &ProvGraph, subject: &Subject, warnings: &mut Vec<String>) -> Vec
     objects.sort_unstable();
     objects.dedup();
     objects
-}
-
-/// Sockets that connected (egress) or bound (ingress) to an address a rule matches:
-/// address entities (`cf:address` with an AF_INET host and a numeric service) and the
-/// sockets they are `addressed` to.
-fn sockets_matching(
-    g: &ProvGraph,
-    way: NetWay,
-    matches: impl Fn(Ipv4Addr, u16) -> bool,
-) -> Vec<ObjectId> {
-    let wanted = match way {
-        NetWay::Egress => "connect",
-        NetWay::Ingress => "bind",
-    };
-    let mut out = Vec::new();
-    for a in g.defined_nodes().filter(|&n| g.node_kind(n) == "address") {
-        let Some(addr) = g.node_attr(a, "cf:address").and_then(inet_address) else {
-            continue;
-        };
-        if !matches(addr.0, addr.1) {
-            continue;
-        }
-        for (_, socket) in g.edges_of(a, Direction::Outgoing) {
-            let by_way = g
-                .edges_of(socket, Direction::Incoming)
-                .any(|(e, _)| g.edge_kind(e) == wanted);
-            if by_way {
-                out.push(g.node(socket).object);
-            }
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// `{"type":"AF_INET","host":"10.0.2.15","service":"80"}` as an address and port.
-fn inet_address(json: &str) -> Option<(Ipv4Addr, u16)> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    if v.get("type")?.as_str()? != "AF_INET" {
-        return None;
-    }
-    let host = v.get("host")?.as_str()?.parse().ok()?;
-    let port = match v.get("service") {
-        Some(serde_json::Value::String(s)) => s.parse().unwrap_or(0),
-        Some(serde_json::Value::Number(n)) => {
-            n.as_u64().and_then(|p| u16::try_from(p).ok()).unwrap_or(0)
-        }
-        _ => 0,
-    };
-    Some((host, port))
 }

@@ -3,6 +3,7 @@
 //! here and handed to the builder, which makes CamFlow's graph of them.
 
 pub mod event;
+pub mod flow;
 pub mod packet;
 pub mod probe;
 pub mod syscalls;

@@ -2,8 +2,12 @@
 //! handles user space keeps: the ring buffer it drains, the filter maps it writes and the
 //! counters it reads. Pure Rust at run time: no C toolchain, no libbpf.
 
+mod filter_maps;
+
+pub use filter_maps::{IPV4_RULES_MAX, Ipv4Filter, PROPAGATE, RECORD};
+
 use crate::capture::ebpf::syscalls::{Class, TABLE};
-use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
+use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
 use aya::programs::BtfTracePoint;
 use aya::{Btf, Ebpf, EbpfLoader, Pod};
 use std::os::fd::{AsFd, AsRawFd};
@@ -31,11 +35,15 @@ struct Config {
     wake_bytes: u32,
     class_off: u64,
     self_tgid: u32,
+    propagate_kinds_off: u32,
+    propagate_class_off: u64,
+    ipv4_rules: u32,
     pad: u32,
 }
 
-// SAFETY: plain old data, #[repr(C)] with no padding (4 + 4 + 8 + 4 + 4 bytes), matching
-// `struct ps_config`; aya copies it byte for byte into the map.
+// SAFETY: plain old data, #[repr(C)] with no padding (4 + 4 + 8 + 4 + 4 + 8 + 4 + 4 =
+// 40 bytes, every field at its natural alignment), matching `struct ps_config` (asserted
+// in event.h); aya copies it byte for byte into the map.
 unsafe impl Pod for Config {}
 
 /// Mirrors `struct ps_inode_key`.
@@ -65,7 +73,8 @@ pub fn kernel_dev(st_dev: u64) -> u32 {
     (libc::major(st_dev) << 20) | (libc::minor(st_dev) & 0xfffff)
 }
 
-/// Process or inode filter flags (`PS_OPAQUE`, `PS_TRACKED`).
+/// Process or inode filter flags (`PS_OPAQUE`, `PS_TRACKED`; see also [`PROPAGATE`] and
+/// [`RECORD`]).
 pub const OPAQUE: u32 = 1;
 /// See [`OPAQUE`].
 pub const TRACKED: u32 = 2;
@@ -79,13 +88,17 @@ const CFG_PAUSED: u32 = 32;
 const CFG_COMPRESS: u32 = 64;
 const CFG_ENV: u32 = 128;
 const CFG_PID_FILTER: u32 = 256;
+const CFG_PROPAGATE: u32 = 512;
+const CFG_ID_TRACK: u32 = 1024;
+const CFG_IPV4: u32 = 2048;
+const CFG_TRACKED_INODES: u32 = 4096;
 
 /// User and group ids below this are filter bits in an array map (`PS_ID_BITS_MAX`).
 const ID_BITS_MAX: u32 = 65536;
 
 /// Counter slots, in `enum ps_counter` order, with their report names. Names starting
 /// with "dropped" are losses (the live status bar adds them up).
-pub const COUNTER_NAMES: [&str; 21] = [
+pub const COUNTER_NAMES: [&str; 22] = [
     "events",
     "dropped: ring buffer full",
     "dropped: damaged",
@@ -107,6 +120,7 @@ pub const COUNTER_NAMES: [&str; 21] = [
     "dropped: UDP wake-ups with datagrams past the batch",
     "packets: copied again (recorded once)",
     "packets recorded",
+    "dropped: tracking not spread (map full)",
 ];
 
 /// The slot of [`COUNTER_NAMES`] that counts repeats compressed in the kernel (not a loss).
@@ -158,6 +172,7 @@ pub struct Probe {
     ring: RingBuf<MapData>,
     config: Config,
     attached: bool,
+    seeds: filter_maps::Seeds,
 }
 
 /// Ring buffer size: 64 MiB absorbs a burst of ~100k records while user space writes.
@@ -213,8 +228,9 @@ impl Probe {
                 wake_bytes: 1 << 20,
                 class_off: 0,
                 self_tgid: std::process::id(),
-                pad: 0,
+                ..Config::default()
             },
+            seeds: filter_maps::Seeds::default(),
         };
         probe.write_config()?;
         probe.set_process(std::process::id(), OPAQUE)?;
@@ -251,54 +267,17 @@ impl Probe {
         cfg.set(0, self.config, 0).map_err(load_error)
     }
 
-    fn set_flag(&mut self, flag: u32, on: bool) -> Result<(), ProbeError> {
+    fn set_config_flag(&mut self, flag: u32, on: bool) {
         if on {
             self.config.flags |= flag;
         } else {
             self.config.flags &= !flag;
         }
+    }
+
+    fn set_flag(&mut self, flag: u32, on: bool) -> Result<(), ProbeError> {
+        self.set_config_flag(flag, on);
         self.write_config()
-    }
-
-    /// Sets or clears a process's flags ([`OPAQUE`], [`TRACKED`]); 0 clears.
-    pub fn set_process(&mut self, tgid: u32, flags: u32) -> Result<(), ProbeError> {
-        let own = self.config.self_tgid;
-        let others = {
-            let mut pids: HashMap<_, u32, u32> =
-                HashMap::try_from(self.bpf.map_mut("pids").ok_or_else(|| missing("pids"))?)
-                    .map_err(load_error)?;
-            if flags == 0 {
-                // Removing an absent key is not an error worth reporting.
-                let _ = pids.remove(&tgid);
-            } else {
-                pids.insert(tgid, flags, 0).map_err(load_error)?;
-            }
-            pids.keys().filter_map(Result::ok).any(|k| k != own)
-        };
-        // The kernel checks its own process without the map; it looks a process up only
-        // while some other one has flags (or track-only mode fills the map itself).
-        self.set_flag(CFG_PID_FILTER, others)
-    }
-
-    /// Sets or clears an inode's flags; any inode flag turns the inode filter on.
-    pub fn set_inode(&mut self, key: InodeKey, flags: u32) -> Result<(), ProbeError> {
-        {
-            let mut inodes: HashMap<_, InodeKey, u32> = HashMap::try_from(
-                self.bpf
-                    .map_mut("inodes")
-                    .ok_or_else(|| missing("inodes"))?,
-            )
-            .map_err(load_error)?;
-            if flags == 0 {
-                let _ = inodes.remove(&key);
-            } else {
-                inodes.insert(key, flags, 0).map_err(load_error)?;
-            }
-        }
-        if flags != 0 {
-            self.set_flag(CFG_INODE_FILTER, true)?;
-        }
-        Ok(())
     }
 
     /// Track-only mode: record only tracked processes (and their descendants), and what
@@ -333,74 +312,6 @@ impl Probe {
             self.config.class_off |= bit;
         }
         self.write_config()
-    }
-
-    /// Ignores (or stops ignoring) a user id.
-    pub fn set_uid_filtered(&mut self, uid: u32, filtered: bool) -> Result<(), ProbeError> {
-        self.set_id_filter(["uids", "uid_bits"], uid, filtered, CFG_UID_FILTER)
-    }
-
-    /// Ignores (or stops ignoring) a group id.
-    pub fn set_gid_filtered(&mut self, gid: u32, filtered: bool) -> Result<(), ProbeError> {
-        self.set_id_filter(["gids", "gid_bits"], gid, filtered, CFG_GID_FILTER)
-    }
-
-    /// Keeps every filtered id in the hash map (the set of record) and, for a small id,
-    /// its bit in the array the kernel reads instead.
-    fn set_id_filter(
-        &mut self,
-        [map, bits_map]: [&str; 2],
-        id: u32,
-        filtered: bool,
-        flag: u32,
-    ) -> Result<(), ProbeError> {
-        if id < ID_BITS_MAX {
-            let mut bits: Array<_, u64> = Array::try_from(
-                self.bpf
-                    .map_mut(bits_map)
-                    .ok_or_else(|| missing(bits_map))?,
-            )
-            .map_err(load_error)?;
-            let word = id / 64;
-            let mut w = bits.get(&word, 0).map_err(load_error)?;
-            if filtered {
-                w |= 1 << (id % 64);
-            } else {
-                w &= !(1 << (id % 64));
-            }
-            bits.set(word, w, 0).map_err(load_error)?;
-        }
-        let empty = {
-            let mut ids: HashMap<_, u32, u32> =
-                HashMap::try_from(self.bpf.map_mut(map).ok_or_else(|| missing(map))?)
-                    .map_err(load_error)?;
-            if filtered {
-                ids.insert(id, 1, 0).map_err(load_error)?;
-            } else {
-                let _ = ids.remove(&id);
-            }
-            ids.keys().next().is_none()
-        };
-        self.set_flag(flag, !empty)
-    }
-
-    /// Ignores (or stops ignoring) a cgroup by id.
-    pub fn set_cgroup_filtered(&mut self, cgroup: u64, filtered: bool) -> Result<(), ProbeError> {
-        let empty = {
-            let mut ids: HashMap<_, u64, u32> = HashMap::try_from(
-                self.bpf
-                    .map_mut("cgroups")
-                    .ok_or_else(|| missing("cgroups"))?,
-            )
-            .map_err(load_error)?;
-            if filtered {
-                ids.insert(cgroup, 1, 0).map_err(load_error)?;
-            } else {
-                let _ = ids.remove(&cgroup);
-            }
-            ids.keys().next().is_none()
-        };
-        self.set_flag(CFG_CGROUP_FILTER, !empty)
     }
 
     /// Waits up to `timeout` for records, then hands every waiting record to `f`.

@@ -323,6 +323,7 @@ impl Spec {
             | index_bits(self.addr) << 20
             | index_bits(self.fd_pair) << 23
             | self.compression_bits()
+            | self.class.flow_bits()
             | if self.unix_name { UNIX_NAME } else { 0 }
     }
 

@@ -37,6 +37,20 @@ typedef __u16 umode_t;
 #define BPF_RB_FORCE_WAKEUP 2
 #define BPF_RB_AVAIL_DATA 0
 
+/* File types (i_mode) and socket families, from the kernel's uapi headers. */
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define EINPROGRESS 115
+
 /* Helpers, by number. */
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
 static long (*bpf_map_update_elem)(void *map, const void *key, const void *value,

@@ -122,6 +122,12 @@ _Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 56, "ps_packet.
 /* The second fd's unix socket: its bound name goes into string slot 0 (accept: the name
  * of the socket it was accepted on). */
 #define PS_SPEC_UNIX_NAME (1u << 29)
+/* Information flows from obj[0] into the process (read, receive, open, accept, mmap):
+ * a propagating object makes the process tracked and propagating. */
+#define PS_SPEC_FLOW_IN (1u << 30)
+/* Information flows from the process into an object (write, send, connect, bind,
+ * setattr...): obj[0], or obj[1] when the call also flows in (transfers). */
+#define PS_SPEC_FLOW_OUT (1u << 31)
 
 /* Global switches (map "config", one entry). */
 #define PS_CFG_TRACK_ONLY 1     /* only tracked processes (and what they touch) */
@@ -133,14 +139,57 @@ _Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 56, "ps_packet.
 #define PS_CFG_COMPRESS 64      /* drop exact repeats of reads and writes in the kernel */
 #define PS_CFG_ENV 128          /* exec records carry envp (off by default: it holds secrets) */
 #define PS_CFG_PID_FILTER 256   /* "pids" holds entries besides the capture's own process */
+#define PS_CFG_PROPAGATE 512    /* something propagates: spread tracking along flows */
+#define PS_CFG_ID_TRACK 1024    /* "uids"/"gids" hold tracked ids */
+#define PS_CFG_IPV4 2048        /* "ipv4_rules" holds rules (cfg->ipv4_rules of them) */
+#define PS_CFG_TRACKED_INODES 4096 /* "inodes" may hold tracked ones (implies INODE_FILTER) */
 
 struct ps_config {
     __u32 flags;
     __u32 wake_bytes; /* wake the reader once this much data waits */
     __u64 class_off;  /* bit c set: relation class c is not captured */
     __u32 self_tgid;  /* the capture's own process: opaque without a map lookup */
+    __u32 propagate_kinds_off; /* bit PS_KIND_*: tracking does not propagate to that kind */
+    __u64 propagate_class_off; /* bit c: tracking does not propagate through class c */
+    __u32 ipv4_rules;          /* entries of "ipv4_rules" in use */
     __u32 pad;
 };
+
+_Static_assert(sizeof(struct ps_config) == 40, "ps_config layout");
+
+/* Node kinds for the propagate node filter (bits of propagate_kinds_off). */
+#define PS_KIND_FILE 0
+#define PS_KIND_DIRECTORY 1
+#define PS_KIND_LINK 2
+#define PS_KIND_CHAR 3
+#define PS_KIND_BLOCK 4
+#define PS_KIND_PIPE 5
+#define PS_KIND_SOCKET 6
+#define PS_KIND_PROCESS 7 /* task and process_memory: a process as a whole */
+
+/* Pseudo-classes beyond the syscall classes, only for propagate_class_off: tracking
+ * through clone (parent to child) and exec (program file to process). */
+#define PS_CLASS_CLONE 24
+#define PS_CLASS_EXEC 25
+/* The syscall classes IPv4 rules look at (Class::Connect, Class::Bind). */
+#define PS_CLASS_CONNECT 6
+#define PS_CLASS_BIND 7
+
+/* An IPv4 rule ([ipv4-egress] on connect, [ipv4-ingress] on bind), CamFlow's
+ * prov_ipv4_filter: the first rule whose way, masked address and port (0: any) match
+ * gives its flags to the connecting or binding process and to its socket. */
+struct ps_ipv4_rule {
+    __u32 addr;  /* network order */
+    __u32 mask;  /* network order */
+    __u16 port;  /* network order; 0 matches any */
+    __u8 way;    /* PS_WAY_* */
+    __u8 pad;
+    __u32 flags; /* PS_TRACKED | PS_PROPAGATE | PS_RECORD */
+};
+_Static_assert(sizeof(struct ps_ipv4_rule) == 16, "ps_ipv4_rule layout");
+#define PS_WAY_INGRESS 1
+#define PS_WAY_EGRESS 2
+#define PS_IPV4_RULES_MAX 32
 
 /* User and group filters below this id are bits in an array (an inlined lookup); larger
  * ids are keys of a hash map. */
@@ -157,8 +206,10 @@ struct ps_sock_owner {
 };
 
 /* Per-process and per-inode filter flags. */
-#define PS_OPAQUE 1  /* never recorded */
-#define PS_TRACKED 2 /* recorded in track-only mode; children inherit it */
+#define PS_OPAQUE 1    /* never recorded */
+#define PS_TRACKED 2   /* recorded in track-only mode; a process's children inherit it */
+#define PS_PROPAGATE 4 /* tracking spreads along information flows out of it */
+#define PS_RECORD 8    /* a socket whose packets' content is recorded (ipv4 record) */
 
 /* Per process: its last recorded compressible flow and the generation it saw. The object
  * is compared by the kernel's file and inode pointers: that needs two reads where
@@ -203,6 +254,7 @@ enum ps_counter {
     PS_C_PKT_MISSED = 18,  /* lost: UDP packets queued past what one wake-up can read */
     PS_C_PKT_REPEAT = 19,  /* a packet copied to user space again (a short read): recorded once */
     PS_C_PACKETS = 20,     /* packet records written */
+    PS_C_TRACK_FULL = 21,  /* tracking could not spread: the pids or inodes map is full */
 };
 
 /* Relation class of packets (bit in ps_config.class_off), after the syscall classes. */

@@ -1,10 +1,12 @@
 /* The filters decided in the kernel, so that filtered-out activity costs no record:
  * process-level ones (opaque and tracked processes, users, groups, cgroups, pause) and
- * inode-level ones (opaque and tracked files). Each refusal is counted by cause. */
+ * object-level ones (opaque and tracked inodes, with tracking spreading as CamFlow's
+ * propagate does). Each refusal is counted by cause. */
 #ifndef PROVSCOPE_FILTERS_H
 #define PROVSCOPE_FILTERS_H
 
 #include "maps.h"
+#include "tracking.h"
 
 /* True when user or group `id` is filtered: a bit for small ids, a hash key otherwise. */
 static __always_inline int id_filtered(void *bits, void *hash, __u32 id)
@@ -14,42 +16,65 @@ static __always_inline int id_filtered(void *bits, void *hash, __u32 id)
         __u64 *w = bpf_map_lookup_elem(bits, &word);
         return w && (*w & (1ULL << (id & 63)));
     }
-    return bpf_map_lookup_elem(hash, &id) != 0;
+    __u32 *fl = bpf_map_lookup_elem(hash, &id);
+    return fl && (*fl & PS_OPAQUE);
+}
+
+/* Tracking flags user or group `id` gives a process (0 when none): the hash maps hold
+ * every listed id with its flags, the bit arrays only the opaque ones. */
+static __always_inline __u32 id_tracking(void *hash, __u32 id)
+{
+    __u32 *fl = bpf_map_lookup_elem(hash, &id);
+    return fl ? (*fl & (PS_TRACKED | PS_PROPAGATE)) : 0;
 }
 
 /* Process-level filters, cheapest first: what needs no map or only an inlined array
  * lookup comes before any hash lookup, since these run on every captured syscall.
- * Returns 0 when the event must not be recorded (and counts why). */
-static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u64 uid_gid)
+ * Returns 0 when the event must not be recorded (and counts why); *pf gets the
+ * process's flags (tracked, propagating) whatever the answer, so that a fork can pass
+ * them on before any filter decides about its own record. */
+static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u64 uid_gid,
+                                          __u32 *pf_out)
 {
+    *pf_out = 0;
     if (tgid == cfg->self_tgid) {
         count(PS_C_F_OPAQUE);
         return 0;
     }
-    if (cfg->flags & PS_CFG_PAUSED) {
-        count(PS_C_F_PAUSED);
-        return 0;
-    }
-    if ((cfg->flags & PS_CFG_UID_FILTER) && id_filtered(&uid_bits, &uids, (__u32)uid_gid)) {
+    __u32 uid = (__u32)uid_gid, gid = (__u32)(uid_gid >> 32);
+    if ((cfg->flags & PS_CFG_UID_FILTER) && id_filtered(&uid_bits, &uids, uid)) {
         count(PS_C_F_UID);
         return 0;
     }
-    if ((cfg->flags & PS_CFG_GID_FILTER) &&
-        id_filtered(&gid_bits, &gids, (__u32)(uid_gid >> 32))) {
+    if ((cfg->flags & PS_CFG_GID_FILTER) && id_filtered(&gid_bits, &gids, gid)) {
         count(PS_C_F_GID);
         return 0;
     }
     __u32 pf = 0;
-    if (cfg->flags & (PS_CFG_PID_FILTER | PS_CFG_TRACK_ONLY)) {
-        __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-        pf = pflags ? *pflags : 0;
-    }
+    if (cfg->flags & (PS_CFG_PID_FILTER | PS_CFG_TRACK_ONLY | PS_CFG_PROPAGATE | PS_CFG_ID_TRACK))
+        pf = pid_flags(tgid);
     if (pf & PS_OPAQUE) {
         count(PS_C_F_OPAQUE);
         return 0;
     }
+    /* A process running as a tracked user or group is tracked from its next event on,
+     * as CamFlow checks the credentials at every hook; it stays so after a setuid. */
+    if ((cfg->flags & PS_CFG_ID_TRACK) && !(pf & PS_TRACKED)) {
+        __u32 idf = id_tracking(&uids, uid) | id_tracking(&gids, gid);
+        if (idf & PS_TRACKED) {
+            pf |= idf;
+            mark_process(tgid, pf);
+        }
+    }
+    *pf_out = pf;
+    if (cfg->flags & PS_CFG_PAUSED) {
+        count(PS_C_F_PAUSED);
+        return 0;
+    }
+    /* An untracked process can only be recorded through a tracked object: without any,
+     * it is filtered here, before its fds are resolved. */
     if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) &&
-        !(cfg->flags & PS_CFG_INODE_FILTER)) {
+        !(cfg->flags & PS_CFG_TRACKED_INODES)) {
         count(PS_C_F_TRACK);
         return 0;
     }
@@ -63,37 +88,27 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
     return 1;
 }
 
-/* Inode filters: an opaque inode hides the event; a tracked one lets it through in
- * track-only mode and, as CamFlow's propagate does, makes the process tracked. */
-static __always_inline int inode_passes(struct ps_config *cfg, struct ps_event *e, __u32 tgid)
+/* Object filters, once the syscall's objects are known: an opaque inode hides the
+ * event; tracking spreads along the call's information flow (tracking.h); in track-only
+ * mode the event is recorded when its process or one of its objects is tracked. */
+static __always_inline int objects_pass(struct ps_config *cfg, struct ps_event *e, __u32 tgid,
+                                        __u32 pf, __u32 spec)
 {
-    int tracked = 0;
+    /* User space sets the inode filter whenever inodes may be tracked or propagation is
+     * on, so without it an untracked process in track-only mode never got this far. */
     if (!(cfg->flags & PS_CFG_INODE_FILTER))
         return 1;
-    for (int i = 0; i < 2; i++) {
-        struct ps_inode_key key = {.ino = e->obj[i].ino, .dev = e->obj[i].dev};
-        if (!key.ino)
-            continue;
-        __u32 *fl = bpf_map_lookup_elem(&inodes, &key);
-        if (!fl)
-            continue;
-        if (*fl & PS_OPAQUE) {
-            count(PS_C_F_INODE);
-            return 0;
-        }
-        if (*fl & PS_TRACKED)
-            tracked = 1;
+    __u32 f0 = inode_flags(&e->obj[0]);
+    __u32 f1 = inode_flags(&e->obj[1]);
+    if ((f0 | f1) & PS_OPAQUE) {
+        count(PS_C_F_INODE);
+        return 0;
     }
-    if (cfg->flags & PS_CFG_TRACK_ONLY) {
-        __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-        if (pflags && (*pflags & PS_TRACKED))
-            return 1;
-        if (!tracked) {
-            count(PS_C_F_TRACK);
-            return 0;
-        }
-        __u32 fl = PS_TRACKED;
-        bpf_map_update_elem(&pids, &tgid, &fl, BPF_ANY);
+    if (cfg->flags & PS_CFG_PROPAGATE)
+        pf = propagate(cfg, e, tgid, pf, f0, f1, spec);
+    if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) && !((f0 | f1) & PS_TRACKED)) {
+        count(PS_C_F_TRACK);
+        return 0;
     }
     return 1;
 }

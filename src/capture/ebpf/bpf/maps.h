@@ -83,6 +83,14 @@ struct {
     __type(value, __u32);
 } inodes SEC(".maps");
 
+/* IPv4 rules, in policy order (cfg->ipv4_rules of them). */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PS_IPV4_RULES_MAX);
+    __type(key, __u32);
+    __type(value, struct ps_ipv4_rule);
+} ipv4_rules SEC(".maps");
+
 /* Inet sockets recorded syscalls used, and by whom: a packet of any other socket is not
  * recorded (it could be no one's the capture follows). */
 struct {

@@ -132,7 +132,10 @@ int handle_sys_exit(unsigned long long *ctx)
     if (!specp || !*specp)
         return 0;
     __u32 spec = *specp;
-    if (ret < 0 && !(spec & PS_SPEC_KEEP_FAILED)) {
+    __u32 class = PS_SPEC_CLASS(spec);
+    /* A non-blocking connect returns -EINPROGRESS and connects all the same. */
+    if (ret < 0 && !(spec & PS_SPEC_KEEP_FAILED) &&
+        !(ret == -EINPROGRESS && class == PS_CLASS_CONNECT)) {
         count(PS_C_FAILED);
         return 0;
     }
@@ -142,9 +145,20 @@ int handle_sys_exit(unsigned long long *ctx)
     __u64 pid_tgid = bpf_get_current_pid_tgid();
     __u64 uid_gid = bpf_get_current_uid_gid();
     __u32 tgid = (__u32)(pid_tgid >> 32);
-    if (!process_passes(cfg, tgid, uid_gid))
+    /* An IPv4 rule tracks the process before the filters look at it (the socket is
+     * marked once it is resolved, below). */
+    __u32 rule_flags = 0;
+    if ((cfg->flags & PS_CFG_IPV4) && (class == PS_CLASS_CONNECT || class == PS_CLASS_BIND) &&
+        tgid != cfg->self_tgid) {
+        rule_flags = ipv4_rule_flags(cfg, class, regs->si, regs->dx);
+        __u32 pf = pid_flags(tgid);
+        if (rule_flags && !(pf & PS_OPAQUE) &&
+            (pf | (rule_flags & (PS_TRACKED | PS_PROPAGATE))) != pf)
+            mark_process(tgid, pf | (rule_flags & (PS_TRACKED | PS_PROPAGATE)));
+    }
+    __u32 pf = 0;
+    if (!process_passes(cfg, tgid, uid_gid, &pf))
         return 0;
-    __u32 class = PS_SPEC_CLASS(spec);
     if (class < 64 && (cfg->class_off & (1ULL << class))) {
         count(PS_C_F_RELATION);
         return 0;
@@ -202,8 +216,10 @@ int handle_sys_exit(unsigned long long *ctx)
         count(PS_C_UNRESOLVED);
         return 0;
     }
-    if (!inode_passes(cfg, e, tgid))
+    if (!objects_pass(cfg, e, tgid, pf, spec))
         return 0;
+    if (rule_flags && e->obj[0].ino)
+        mark_inode(&e->obj[0], inode_flags(&e->obj[0]) | rule_flags);
     remember_socket(&e->obj[0], e);
     remember_socket(&e->obj[1], e);
     which = PS_SPEC_STR_A(spec);
@@ -248,17 +264,22 @@ int handle_fork(unsigned long long *ctx)
     CORE_READ(child_pid, child->pid);
     CORE_READ(child_tgid, child->tgid);
 
-    /* Tracking propagates to children before any filter decides about this event. */
-    __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-    if (pflags && (*pflags & PS_TRACKED) && (__u32)child_tgid != tgid) {
-        __u32 fl = PS_TRACKED;
-        __u32 ct = (__u32)child_tgid;
-        bpf_map_update_elem(&pids, &ct, &fl, BPF_ANY);
-    }
     struct ps_config *cfg = get_config();
-    if (!cfg || !process_passes(cfg, tgid, uid_gid))
+    if (!cfg)
         return 0;
-    if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pflags && (*pflags & PS_TRACKED))) {
+    /* Tracking passes to children before any filter decides about this event: a tracked
+     * process's children are tracked (its process tree), a propagating one's propagate
+     * unless a propagate filter stops it at clone. */
+    __u32 pf = 0;
+    int passes = process_passes(cfg, tgid, uid_gid, &pf);
+    __u32 inherit = pf & PS_TRACKED;
+    if ((pf & PS_PROPAGATE) && propagates_into_process(cfg, PS_CLASS_CLONE))
+        inherit |= PS_PROPAGATE;
+    if (inherit && (__u32)child_tgid != tgid)
+        mark_process((__u32)child_tgid, inherit);
+    if (!passes)
+        return 0;
+    if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED)) {
         count(PS_C_F_TRACK);
         return 0;
     }
@@ -284,15 +305,9 @@ int handle_exec(unsigned long long *ctx)
     __u64 uid_gid = bpf_get_current_uid_gid();
     __u32 tgid = (__u32)(pid_tgid >> 32);
     struct ps_config *cfg = get_config();
-    if (!cfg || !process_passes(cfg, tgid, uid_gid))
+    __u32 pf = 0;
+    if (!cfg || !process_passes(cfg, tgid, uid_gid, &pf))
         return 0;
-    if (cfg->flags & PS_CFG_TRACK_ONLY) {
-        __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-        if (!(pflags && (*pflags & PS_TRACKED))) {
-            count(PS_C_F_TRACK);
-            return 0;
-        }
-    }
     struct ps_event *e = start_event(PS_EXEC, pid_tgid, uid_gid);
     if (!e)
         return 0;
@@ -318,6 +333,18 @@ int handle_exec(unsigned long long *ctx)
     if (interp && interp != filename)
         e->flags |= PS_EV_SCRIPT;
     file_object(file, &e->obj[0]);
+    /* Executing a propagating file propagates into the process; in track-only mode the
+     * exec is recorded when the process or the program file is tracked. */
+    __u32 ff = (cfg->flags & PS_CFG_INODE_FILTER) ? inode_flags(&e->obj[0]) : 0;
+    if ((cfg->flags & PS_CFG_PROPAGATE) && (ff & PS_PROPAGATE) && !(pf & PS_PROPAGATE) &&
+        propagates_into_process(cfg, PS_CLASS_EXEC)) {
+        pf |= PS_TRACKED | PS_PROPAGATE;
+        mark_process(tgid, pf);
+    }
+    if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) && !(ff & PS_TRACKED)) {
+        count(PS_C_F_TRACK);
+        return 0;
+    }
     /* argv and, when asked, envp: the new program's arguments and environment, NUL
      * separated, from its own memory, each cut at PS_STR_MAX bytes. */
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -362,9 +389,9 @@ int handle_exit(unsigned long long *ctx)
     CORE_READ(signal, p->signal);
     if (signal)
         CORE_READ(live, signal->live.counter);
-    __u32 *pflags = bpf_map_lookup_elem(&pids, &tgid);
-    int tracked = pflags && (*pflags & PS_TRACKED);
-    if (!cfg || !process_passes(cfg, tgid, uid_gid) ||
+    __u32 pf = 0;
+    int tracked = pid_flags(tgid) & PS_TRACKED;
+    if (!cfg || !process_passes(cfg, tgid, uid_gid, &pf) ||
         ((cfg->flags & PS_CFG_TRACK_ONLY) && !tracked)) {
         if (live == 0 && tracked)
             bpf_map_delete_elem(&pids, &tgid);

@@ -7,12 +7,6 @@
 #include "kernel_types.h"
 #include "event.h"
 
-#define S_IFMT 0170000
-#define S_IFSOCK 0140000
-#define AF_UNIX 1
-#define AF_INET 2
-#define AF_INET6 10
-
 /* Inode identity of an open file. */
 static __always_inline void file_object(struct file *f, struct ps_obj *o)
 {
