@@ -215,3 +215,54 @@ fn ipv4_egress_and_ingress_rules_track_the_processes_that_connect_and_bind() {
         .count();
     assert!(sent > 0, "the tracked connection's packets are recorded");
 }
+
+/// A fresh cgroup (v2, where the kernel's cgroup ids live), removed when dropped.
+struct Cgroup(std::path::PathBuf);
+
+impl Cgroup {
+    fn new() -> Cgroup {
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+        let root = mounts
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| f.get(2) == Some(&"cgroup2"))
+            .map(|f| f[1].to_string())
+            .expect("a cgroup2 hierarchy is mounted");
+        let dir = Path::new(&root).join(format!("provscope-test-{}", std::process::id()));
+        std::fs::create_dir(&dir).expect("a cgroup can be made");
+        Cgroup(dir)
+    }
+
+    fn id(&self) -> u64 {
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&self.0).unwrap())
+    }
+}
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn a_tracked_cgroup_is_recorded_and_processes_outside_it_are_not() {
+    if !can_capture() {
+        return;
+    }
+    let cgroup = Cgroup::new();
+    let dir = open_dir();
+    let [inside, outside] = ["inside", "outside"].map(|n| path_of(dir.path(), n));
+    for f in [&inside, &outside] {
+        std::fs::write(f, "x").unwrap();
+    }
+    let policy = format!("[provenance]\nall=false\n[cgroup]\ntrack={}\n", cgroup.id());
+    let procs = cgroup.0.join("cgroup.procs");
+    let script = format!(
+        "cat {outside} >/dev/null; sh -c 'echo $$ > {}; exec cat {inside}' >/dev/null",
+        procs.display()
+    );
+    let (g, stderr) = capture_under_policy(dir.path(), &policy, &["sh", "-c", &script]);
+    assert!(!stderr.contains("not applied"), "{stderr}");
+    assert!(names(&g, &inside), "the process in the cgroup is tracked");
+    assert!(!names(&g, &outside), "the process outside it is not");
+}

@@ -1,12 +1,12 @@
 //! Applying a policy to the eBPF capture: opaque, tracked and propagating processes,
-//! files, users and groups, opaque cgroups, IPv4 rules and the propagate filters go into
+//! files, users, groups and cgroups, IPv4 rules and the propagate filters go into
 //! the kernel side's maps (decided before any record is made, tracking spreading there
 //! as CamFlow's propagate does); `all=false` is the kernel's track-only mode;
 //! `enabled=false` pauses; node and relation type filters go to the builder (exact
 //! CamFlow semantics: a filtered `read` still leaves the `memory_write` of the same
 //! syscall). A change applies only the difference between two policies. What this
-//! capture cannot do (security contexts, tracking a cgroup, packet content, compression
-//! switches) is returned as notes, never silently ignored.
+//! capture cannot do (security contexts, packet content, compression switches) is
+//! returned as notes, never silently ignored.
 
 use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::ebpf::flow::{propagate_class_mask, propagate_kind_bit};
@@ -113,12 +113,7 @@ fn subject_to_probe(
         }
         Subject::Cgroup(id) => {
             probe.set_cgroup_filtered(*id, opaque)?;
-            for s in settings.iter().filter(|s| **s != Setting::Opaque) {
-                notes.push(format!(
-                    "cgroup {}={id}: the eBPF capture can make a cgroup opaque, not track it",
-                    s.key()
-                ));
-            }
+            probe.set_cgroup_tracking(*id, tracking)?;
         }
         subject => {
             for s in settings {

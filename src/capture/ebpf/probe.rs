@@ -92,6 +92,7 @@ const CFG_PROPAGATE: u32 = 512;
 const CFG_ID_TRACK: u32 = 1024;
 const CFG_IPV4: u32 = 2048;
 const CFG_TRACKED_INODES: u32 = 4096;
+const CFG_CGROUP_TRACK: u32 = 8192;
 
 /// User and group ids below this are filter bits in an array map (`PS_ID_BITS_MAX`).
 const ID_BITS_MAX: u32 = 65536;

@@ -133,7 +133,7 @@ _Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 56, "ps_packet.
 #define PS_CFG_TRACK_ONLY 1     /* only tracked processes (and what they touch) */
 #define PS_CFG_UID_FILTER 2     /* consult "uids" */
 #define PS_CFG_GID_FILTER 4     /* consult "gids" */
-#define PS_CFG_CGROUP_FILTER 8  /* consult "cgroups" */
+#define PS_CFG_CGROUP_FILTER 8  /* "cgroups" holds opaque cgroups */
 #define PS_CFG_INODE_FILTER 16  /* consult "inodes" */
 #define PS_CFG_PAUSED 32        /* record nothing (counted as filtered) */
 #define PS_CFG_COMPRESS 64      /* drop exact repeats of reads and writes in the kernel */
@@ -143,6 +143,7 @@ _Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 56, "ps_packet.
 #define PS_CFG_ID_TRACK 1024    /* "uids"/"gids" hold tracked ids */
 #define PS_CFG_IPV4 2048        /* "ipv4_rules" holds rules (cfg->ipv4_rules of them) */
 #define PS_CFG_TRACKED_INODES 4096 /* "inodes" may hold tracked ones (implies INODE_FILTER) */
+#define PS_CFG_CGROUP_TRACK 8192   /* "cgroups" holds tracked cgroups */
 
 struct ps_config {
     __u32 flags;

@@ -1,5 +1,5 @@
 /* The filters decided in the kernel, so that filtered-out activity costs no record:
- * process-level ones (opaque and tracked processes, users, groups, cgroups, pause) and
+ * process-level ones (opaque and tracked processes, users, groups, cgroups; pause) and
  * object-level ones (opaque and tracked inodes, with tracking spreading as CamFlow's
  * propagate does). Each refusal is counted by cause. */
 #ifndef PROVSCOPE_FILTERS_H
@@ -51,7 +51,8 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
         return 0;
     }
     __u32 pf = 0;
-    if (cfg->flags & (PS_CFG_PID_FILTER | PS_CFG_TRACK_ONLY | PS_CFG_PROPAGATE | PS_CFG_ID_TRACK))
+    if (cfg->flags &
+        (PS_CFG_PID_FILTER | PS_CFG_TRACK_ONLY | PS_CFG_PROPAGATE | PS_CFG_ID_TRACK | PS_CFG_CGROUP_TRACK))
         pf = pid_flags(tgid);
     if (pf & PS_OPAQUE) {
         count(PS_C_F_OPAQUE);
@@ -66,6 +67,20 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
             mark_process(tgid, pf);
         }
     }
+    /* A cgroup is opaque, or tracks the processes in it as a user does. */
+    if (cfg->flags & (PS_CFG_CGROUP_FILTER | PS_CFG_CGROUP_TRACK)) {
+        __u64 cg = bpf_get_current_cgroup_id();
+        __u32 *cf = bpf_map_lookup_elem(&cgroups, &cg);
+        __u32 c = cf ? *cf : 0;
+        if (c & PS_OPAQUE) {
+            count(PS_C_F_CGROUP);
+            return 0;
+        }
+        if ((c & PS_TRACKED) && !(pf & PS_TRACKED)) {
+            pf |= c & (PS_TRACKED | PS_PROPAGATE);
+            mark_process(tgid, pf);
+        }
+    }
     *pf_out = pf;
     if (cfg->flags & PS_CFG_PAUSED) {
         count(PS_C_F_PAUSED);
@@ -77,13 +92,6 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
         !(cfg->flags & PS_CFG_TRACKED_INODES)) {
         count(PS_C_F_TRACK);
         return 0;
-    }
-    if (cfg->flags & PS_CFG_CGROUP_FILTER) {
-        __u64 cg = bpf_get_current_cgroup_id();
-        if (bpf_map_lookup_elem(&cgroups, &cg)) {
-            count(PS_C_F_CGROUP);
-            return 0;
-        }
     }
     return 1;
 }
@@ -145,9 +153,12 @@ static __always_inline int owner_passes(struct ps_config *cfg, struct ps_sock_ow
         count(PS_C_F_GID);
         return 0;
     }
-    if ((cfg->flags & PS_CFG_CGROUP_FILTER) && bpf_map_lookup_elem(&cgroups, &o->cgroup)) {
-        count(PS_C_F_CGROUP);
-        return 0;
+    if (cfg->flags & PS_CFG_CGROUP_FILTER) {
+        __u32 *cf = bpf_map_lookup_elem(&cgroups, &o->cgroup);
+        if (cf && (*cf & PS_OPAQUE)) {
+            count(PS_C_F_CGROUP);
+            return 0;
+        }
     }
     if (cfg->class_off & (1ULL << PS_CLASS_PACKET)) {
         count(PS_C_F_RELATION);

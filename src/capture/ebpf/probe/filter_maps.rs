@@ -1,13 +1,13 @@
 //! The kernel side's filter maps as user space writes them: opaque and tracked processes
 //! and inodes; users and groups (opaque ones also as bits, tracked ones in the hash maps
-//! only); cgroups; IPv4 rules; the propagate filters. And the configuration flags that
+//! only); opaque and tracked cgroups; IPv4 rules; the propagate filters. And the configuration flags that
 //! tell the kernel which maps it must consult, kept in step with what user space put in
 //! them, so that an unused filter costs the kernel nothing.
 
 use super::{
-    CFG_CGROUP_FILTER, CFG_GID_FILTER, CFG_ID_TRACK, CFG_INODE_FILTER, CFG_IPV4, CFG_PID_FILTER,
-    CFG_PROPAGATE, CFG_TRACKED_INODES, CFG_UID_FILTER, ID_BITS_MAX, InodeKey, OPAQUE, Probe,
-    ProbeError, TRACKED, load_error, missing,
+    CFG_CGROUP_FILTER, CFG_CGROUP_TRACK, CFG_GID_FILTER, CFG_ID_TRACK, CFG_INODE_FILTER, CFG_IPV4,
+    CFG_PID_FILTER, CFG_PROPAGATE, CFG_TRACKED_INODES, CFG_UID_FILTER, ID_BITS_MAX, InodeKey,
+    OPAQUE, Probe, ProbeError, TRACKED, load_error, missing,
 };
 use aya::Pod;
 use aya::maps::{Array, HashMap};
@@ -79,6 +79,7 @@ enum Seed {
     Inode(InodeKey),
     User(u32),
     Group(u32),
+    Cgroup(u64),
     Ipv4,
 }
 
@@ -91,6 +92,8 @@ pub(super) struct Seeds {
     /// (is a group, id) for opaque and for tracked ids.
     opaque_ids: HashSet<(bool, u32)>,
     tracked_ids: HashSet<(bool, u32)>,
+    opaque_cgroups: HashSet<u64>,
+    tracked_cgroups: HashSet<u64>,
     any_inode: bool,
     /// Once tracking has spread, inodes the kernel marked may be tracked for good.
     ever_propagated: bool,
@@ -241,22 +244,46 @@ impl Probe {
 
     /// Ignores (or stops ignoring) a cgroup by id.
     pub fn set_cgroup_filtered(&mut self, cgroup: u64, filtered: bool) -> Result<(), ProbeError> {
-        let empty = {
+        self.update_cgroup(cgroup, OPAQUE, filtered)
+    }
+
+    /// Tracks the processes in a cgroup: `flags` is [`TRACKED`], `TRACKED | PROPAGATE`,
+    /// or 0 to stop.
+    pub fn set_cgroup_tracking(&mut self, cgroup: u64, flags: u32) -> Result<(), ProbeError> {
+        self.update_cgroup(cgroup, TRACKED | PROPAGATE, false)?;
+        self.update_cgroup(cgroup, flags & (TRACKED | PROPAGATE), true)
+    }
+
+    fn update_cgroup(&mut self, cgroup: u64, bits: u32, on: bool) -> Result<(), ProbeError> {
+        let flags = {
             let mut ids: HashMap<_, u64, u32> = HashMap::try_from(
                 self.bpf
                     .map_mut("cgroups")
                     .ok_or_else(|| missing("cgroups"))?,
             )
             .map_err(load_error)?;
-            if filtered {
-                ids.insert(cgroup, 1, 0).map_err(load_error)?;
-            } else {
+            let old = ids.get(&cgroup, 0).unwrap_or(0);
+            let new = if on { old | bits } else { old & !bits };
+            if new == 0 {
                 let _ = ids.remove(&cgroup);
+            } else {
+                ids.insert(cgroup, new, 0).map_err(load_error)?;
             }
-            ids.keys().next().is_none()
+            new
         };
-        self.set_config_flag(CFG_CGROUP_FILTER, !empty);
-        self.write_config()
+        let seeds = &mut self.seeds;
+        for (set, bit) in [
+            (&mut seeds.opaque_cgroups, OPAQUE),
+            (&mut seeds.tracked_cgroups, TRACKED),
+        ] {
+            if flags & bit != 0 {
+                set.insert(cgroup);
+            } else {
+                set.remove(&cgroup);
+            }
+        }
+        seeds.set_propagating(Seed::Cgroup(cgroup), flags & PROPAGATE != 0);
+        self.sync_filter_flags()
     }
 
     /// Replaces the IPv4 rules (at most [`IPV4_RULES_MAX`]; they apply to connections
@@ -310,6 +337,8 @@ impl Probe {
         let uid = s.opaque_ids.iter().any(|&(g, _)| !g);
         let gid = s.opaque_ids.iter().any(|&(g, _)| g);
         let id_track = !s.tracked_ids.is_empty();
+        let cgroup = !s.opaque_cgroups.is_empty();
+        let cgroup_track = !s.tracked_cgroups.is_empty();
         for (flag, on) in [
             (CFG_PROPAGATE, propagating),
             (CFG_TRACKED_INODES, tracked_inodes),
@@ -317,6 +346,8 @@ impl Probe {
             (CFG_UID_FILTER, uid),
             (CFG_GID_FILTER, gid),
             (CFG_ID_TRACK, id_track),
+            (CFG_CGROUP_FILTER, cgroup),
+            (CFG_CGROUP_TRACK, cgroup_track),
         ] {
             self.set_config_flag(flag, on);
         }
