@@ -201,7 +201,7 @@ impl Builder {
         }
         let queue = self.packets.held.entry(p.tid).or_default();
         let overflow = (queue.len() >= HOLD_PER_TASK).then(|| queue.remove(0));
-        queue.push(*p);
+        queue.push(p.clone());
         if self.packets.held_count == 0 {
             self.packets.oldest = p.ts;
         }
@@ -272,15 +272,10 @@ impl Builder {
         let mut stale: Vec<PacketEvent> = Vec::new();
         let mut oldest = u64::MAX;
         self.packets.held.retain(|_, queue| {
-            queue.retain(|p| {
-                let old = p.ts <= limit;
-                if old {
-                    stale.push(*p);
-                } else {
-                    oldest = oldest.min(p.ts);
-                }
-                !old
-            });
+            stale.extend(queue.extract_if(.., |p| p.ts <= limit));
+            if let Some(ts) = queue.iter().map(|p| p.ts).min() {
+                oldest = oldest.min(ts);
+            }
             !queue.is_empty()
         });
         self.packets.held_count -= stale.len();

@@ -13,6 +13,11 @@ pub const KIND: u32 = 5;
 const SEND: u16 = 1;
 const RECEIVE: u16 = 2;
 const OWNER_TASK: u16 = 4;
+/// `PS_PKT_CONTENT`: a `struct ps_packet_content`, the packet's bytes after the header.
+const CONTENT: u16 = 8;
+/// Where the content's length, copied count and bytes start.
+const CONTENT_AT: usize = 64;
+const CONTENT_DATA_AT: usize = 72;
 
 /// Which way a packet went through its socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,8 +51,18 @@ pub struct IpHeader {
     pub protocol: u8,
 }
 
+/// The bytes of a packet whose socket an IPv4 `record` rule marked: from its IP header
+/// on, as far as the kernel held them in one piece (at most 4096).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacketContent {
+    /// The IP packet's total length.
+    pub length: u16,
+    /// Its first bytes; fewer than `length` when cut.
+    pub bytes: Vec<u8>,
+}
+
 /// A packet through a recorded socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacketEvent {
     /// Kernel time (ns since boot).
     pub ts: u64,
@@ -66,6 +81,8 @@ pub struct PacketEvent {
     pub socket_mode: u16,
     /// What names the packet.
     pub header: IpHeader,
+    /// Its bytes, for a socket that records them.
+    pub content: Option<PacketContent>,
 }
 
 fn bytes<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
@@ -85,7 +102,24 @@ pub fn decode(b: &[u8]) -> Result<PacketEvent, DecodeError> {
         RECEIVE => Direction::Received,
         _ => return Err(DecodeError::Damaged("a packet neither sent nor received")),
     };
+    let content = if flags & CONTENT != 0 {
+        if b.len() < CONTENT_DATA_AT {
+            return Err(DecodeError::Short(b.len()));
+        }
+        let length = u16::from_le_bytes(bytes(b, CONTENT_AT));
+        let copied = usize::from(u16::from_le_bytes(bytes(b, CONTENT_AT + 2)));
+        let data = b
+            .get(CONTENT_DATA_AT..CONTENT_DATA_AT + copied)
+            .ok_or(DecodeError::Damaged("packet content past the record's end"))?;
+        Some(PacketContent {
+            length,
+            bytes: data.to_vec(),
+        })
+    } else {
+        None
+    };
     Ok(PacketEvent {
+        content,
         ts: u64::from_le_bytes(bytes(b, 8)),
         tgid: u32::from_le_bytes(bytes(b, 16)),
         tid: u32::from_le_bytes(bytes(b, 20)),

@@ -95,6 +95,21 @@ _Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 56, "ps_packet.
 #define PS_PKT_SEND 1       /* left the socket */
 #define PS_PKT_RECEIVE 2    /* reached the socket */
 #define PS_PKT_OWNER_TASK 4 /* seen in a task of the process that last used the socket */
+#define PS_PKT_CONTENT 8    /* a struct ps_packet_content: the socket records its packets */
+
+/* A packet of a socket an IPv4 `record` rule marked (PS_RECORD): the record carries the
+ * packet's bytes from its IP header on, as much as the kernel holds in one piece, at
+ * most PS_CONTENT_MAX (CamFlow's packet_content also stops at 4096). Sent only as long
+ * as the bytes copied. */
+#define PS_CONTENT_MAX 4096
+struct ps_packet_content {
+    struct ps_packet p;
+    __u16 length; /* the IP packet's total length, host order */
+    __u16 copied; /* bytes of it in data */
+    __u32 pad;
+    __u8 data[PS_CONTENT_MAX];
+};
+_Static_assert(__builtin_offsetof(struct ps_packet_content, data) == 72, "ps_packet_content");
 
 #define PS_EV_STR0_CUT 1 /* str[0] filled its buffer: the string may be longer */
 #define PS_EV_STR1_CUT 2
@@ -175,6 +190,8 @@ _Static_assert(sizeof(struct ps_config) == 40, "ps_config layout");
 /* The syscall classes IPv4 rules look at (Class::Connect, Class::Bind). */
 #define PS_CLASS_CONNECT 6
 #define PS_CLASS_BIND 7
+/* Accept: a socket accepted from a recording listener records too. */
+#define PS_CLASS_ACCEPT 9
 
 /* An IPv4 rule ([ipv4-egress] on connect, [ipv4-ingress] on bind), CamFlow's
  * prov_ipv4_filter: the first rule whose way, masked address and port (0: any) match

@@ -53,6 +53,14 @@ struct {
     __type(value, struct ps_last_packet);
 } pkt_last SEC(".maps");
 
+/* Room for one packet record with its content (too large for the stack). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct ps_packet_content);
+} pkt_content SEC(".maps");
+
 struct ps_iphdr {
     __u8 version_ihl;
     __u8 tos;
@@ -139,7 +147,40 @@ static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
     p->sock_ino = key.ino;
     p->sock_dev = key.dev;
     socket_changed(owner->tgid, &key);
+    if (cfg->flags & PS_CFG_IPV4) {
+        __u32 *fl = bpf_map_lookup_elem(&inodes, &key);
+        if (fl && (*fl & PS_RECORD))
+            p->flags |= PS_PKT_CONTENT;
+    }
     return 1;
+}
+
+/* Writes `p` with the packet's bytes from its IP header on (PS_PKT_CONTENT): what is
+ * in the linear part of `skb`, up to its IP total length and PS_CONTENT_MAX. */
+static __always_inline int packet_content_write(struct ps_config *cfg, struct sk_buff *skb,
+                                                struct ps_packet *p, __u16 tot_len)
+{
+    __u32 zero = 0;
+    struct ps_packet_content *c = bpf_map_lookup_elem(&pkt_content, &zero);
+    if (!c)
+        return 0;
+    __builtin_memcpy(&c->p, p, sizeof(*p));
+    __u32 nh = skb->network_header;
+    __u32 tail = skb->tail;
+    __u32 n = tail > nh ? tail - nh : 0;
+    if (n > tot_len)
+        n = tot_len;
+    if (n > PS_CONTENT_MAX)
+        n = PS_CONTENT_MAX;
+    c->length = tot_len;
+    c->copied = 0;
+    c->pad = 0;
+    if (n > 0 && bpf_probe_read_kernel(c->data, n, skb->head + nh) == 0)
+        c->copied = (__u16)n;
+    __u64 size = __builtin_offsetof(struct ps_packet_content, data) + (c->copied & 0x1fff);
+    if (size > sizeof(*c))
+        size = sizeof(*c);
+    return ring_output(cfg, c, size);
 }
 
 /* The IPv4 header of `skb` into `ip`, and where its TCP/UDP header starts; 0 when it is
@@ -210,7 +251,12 @@ static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *s
     }
     for (int i = 0; i < 7; i++)
         p->pad[i] = 0;
-    if (!ring_output(cfg, p, sizeof(*p)))
+    int sent;
+    if (p->flags & PS_PKT_CONTENT)
+        sent = packet_content_write(cfg, skb, p, (__u16)((ip.tot_len >> 8) | (ip.tot_len << 8)));
+    else
+        sent = ring_output(cfg, p, sizeof(*p));
+    if (!sent)
         return 0;
     count(PS_C_PACKETS);
     return 1;

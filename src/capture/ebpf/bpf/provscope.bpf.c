@@ -220,6 +220,12 @@ int handle_sys_exit(unsigned long long *ctx)
         return 0;
     if (rule_flags && e->obj[0].ino)
         mark_inode(&e->obj[0], inode_flags(&e->obj[0]) | rule_flags);
+    /* A connection accepted from a listener an ingress rule marked is marked alike. */
+    if ((cfg->flags & PS_CFG_IPV4) && class == PS_CLASS_ACCEPT && e->obj[1].ino) {
+        __u32 lf = inode_flags(&e->obj[0]) & (PS_TRACKED | PS_PROPAGATE | PS_RECORD);
+        if (lf)
+            mark_inode(&e->obj[1], inode_flags(&e->obj[1]) | lf);
+    }
     remember_socket(&e->obj[0], e);
     remember_socket(&e->obj[1], e);
     which = PS_SPEC_STR_A(spec);
