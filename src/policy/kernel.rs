@@ -2,27 +2,32 @@
 //! groups and cgroups go into the kernel side's maps (filtered before any record is
 //! made); `all=false` is the kernel's track-only mode; `enabled=false` pauses; node and
 //! relation type filters go to the builder (exact CamFlow semantics: a filtered `read`
-//! still leaves the `memory_write` of the same syscall). A change applies only the
-//! difference between two policies. What this capture cannot do (IPv4 rules, security
-//! contexts, tracking by user or group, propagate filters, compression switches) is
-//! returned as notes, never silently ignored.
+//! still leaves the `memory_write` of the same syscall), and so do the `[compression]`
+//! switches (with the kernel's dropping of exact repeats following `edge`). A change
+//! applies only the difference between two policies. What this capture cannot do (IPv4
+//! rules, security contexts, tracking by user or group, propagate filters) is returned as
+//! notes, never silently ignored.
 
+use crate::capture::builder::Builder;
 use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::ebpf::probe::{InodeKey, OPAQUE, Probe, ProbeError, TRACKED, kernel_dev};
 use crate::policy::control::{FilterReport, PolicyControl};
 use crate::policy::resolve::{group_id, inode_of, user_id};
-use crate::policy::{Policy, Rule, Setting, Subject};
+use crate::policy::{Compression, Policy, Rule, Setting, Subject};
 
 /// Applies `after` where `before` was applied (use `Policy::default()` for a fresh
 /// capture). Returns what could not be applied.
 pub fn apply(
     probe: &mut Probe,
-    filter: &mut TypeFilter,
+    builder: &mut Builder,
     before: &Policy,
     after: &Policy,
 ) -> Result<Vec<String>, ProbeError> {
     let mut notes = Vec::new();
-    filter.set(&after.node_filter, &after.relation_filter);
+    builder
+        .filter
+        .set(&after.node_filter, &after.relation_filter);
+    compression_to(probe, builder, &before.compression, &after.compression)?;
     for rule in before.rules.iter().filter(|r| !after.rules.contains(r)) {
         rule_to_probe(probe, rule, false, &mut notes)?;
     }
@@ -53,6 +58,26 @@ pub fn apply(
         ));
     }
     Ok(notes)
+}
+
+/// The `[compression]` switches that changed, to the builder; and `edge` to the kernel
+/// side too, whose dropping of exact repeats of reads and writes (on from the start) is
+/// the builder's edge compression done early: a repeat it drops never reaches the
+/// builder. It stays sound with the other switches (with node compression off or no
+/// versioning, the builder drops at least those repeats).
+fn compression_to(
+    probe: &mut Probe,
+    builder: &mut Builder,
+    before: &Compression,
+    after: &Compression,
+) -> Result<(), ProbeError> {
+    let mut wanted = builder.versioning();
+    wanted.follow(before, after);
+    if wanted.edge != builder.versioning().edge {
+        probe.set_compression(wanted.edge)?;
+    }
+    builder.set_versioning(wanted);
+    Ok(())
 }
 
 /// Puts one rule into the kernel side's maps (`on`) or takes it out.
@@ -111,14 +136,14 @@ impl Following {
     pub fn start(
         control: &PolicyControl,
         probe: &mut Probe,
-        filter: &mut TypeFilter,
+        builder: &mut Builder,
     ) -> Result<Following, ProbeError> {
         let mut following = Following {
             generation: control.generation(),
             applied: Policy::default(),
             notes: Vec::new(),
         };
-        following.apply(control.get(), probe, filter)?;
+        following.apply(control.get(), probe, builder)?;
         Ok(following)
     }
 
@@ -128,22 +153,22 @@ impl Following {
         &mut self,
         control: &PolicyControl,
         probe: &mut Probe,
-        filter: &mut TypeFilter,
+        builder: &mut Builder,
     ) -> Result<Vec<String>, ProbeError> {
         if control.generation() == self.generation {
             return Ok(Vec::new());
         }
-        self.apply(control.get(), probe, filter)
+        self.apply(control.get(), probe, builder)
     }
 
     fn apply(
         &mut self,
         (generation, wanted): (u64, Policy),
         probe: &mut Probe,
-        filter: &mut TypeFilter,
+        builder: &mut Builder,
     ) -> Result<Vec<String>, ProbeError> {
         let mut added = Vec::new();
-        for note in apply(probe, filter, &self.applied, &wanted)? {
+        for note in apply(probe, builder, &self.applied, &wanted)? {
             if !self.notes.contains(&note) {
                 self.notes.push(note.clone());
                 added.push(note);

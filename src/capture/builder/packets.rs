@@ -315,13 +315,6 @@ impl Builder {
             return r;
         }
         let el = packet_element(&id, p.header.tot_len, host::jiffies(p.ts));
-        match self.filter.node_cause("packet") {
-            Some(cause) => self.filter.drop(cause, el.text_len()),
-            None => {
-                self.filter.pass(el.text_len());
-                self.out.push(el);
-            }
-        }
         let r = ObjRef(self.next_obj);
         self.next_obj = self.next_obj.saturating_add(1);
         self.objs.insert(
@@ -332,12 +325,14 @@ impl Builder {
                 version: 0,
                 has_outgoing: false,
                 last_in: None,
-                attrs: Vec::new(),
+                // The whole element, for `duplicate` to write it again as it was.
+                attrs: el.attrs,
                 label: None,
                 immutable: true,
-                key: Some(id.key().into_boxed_str()),
+                key: Some(el.key.into_boxed_str()),
             },
         );
+        self.emit_node(r);
         self.packets.recent.insert(bytes, r);
         self.packets.order.push_back(bytes);
         if self.packets.order.len() > RECENT
