@@ -7,6 +7,8 @@
 
 mod common;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use common::can_capture;
 use common::capture::capture_under_policy;
 use common::walk::{NOT_DATA, backward, by_path};
@@ -128,10 +130,20 @@ fn a_tracked_user_or_group_is_recorded_and_others_are_not() {
     assert!(!names(&g, &by_root), "root's process is not");
 }
 
-/// Connects from forked children to 127.0.0.2 and 127.0.0.3, and from the parent to a
-/// child listening on 127.0.0.4.
+/// Connects from forked children to 127.0.0.2 and 127.0.0.3, from the parent to a child
+/// listening on 127.0.0.4, and sends a datagram to 127.0.0.5.
 const NET: &str = r#"
 import os, socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.5", 0))
+pid = os.fork()
+if pid == 0:
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.connect(u.getsockname())
+    c.send(b"the recorded datagram")
+    os._exit(0)
+u.recv(100)
+os.waitpid(pid, 0)
 def serve(host):
     s = socket.socket()
     s.bind((host, 0))
@@ -193,7 +205,7 @@ fn ipv4_egress_and_ingress_rules_track_the_processes_that_connect_and_bind() {
     }
     let dir = open_dir();
     let policy = "[provenance]\nall=false\n[ipv4−egress]\ntrack=127.0.0.2/32\n\
-                  [ipv4-ingress]\ntrack=127.0.0.4/32:0\n";
+                  record=127.0.0.5/32\n[ipv4-ingress]\ntrack=127.0.0.4/32:0\n";
     let (g, stderr) = capture_under_policy(dir.path(), policy, &["python3", "-c", NET]);
     assert!(!stderr.contains("not applied"), "{stderr}");
     let hosts = inet_hosts(&g);
@@ -214,6 +226,27 @@ fn ipv4_egress_and_ingress_rules_track_the_processes_that_connect_and_bind() {
         .filter(|&e| g.edge_kind(e) == "send_packet")
         .count();
     assert!(sent > 0, "the tracked connection's packets are recorded");
+    let contents: Vec<Vec<u8>> = g
+        .defined_nodes()
+        .filter(|&n| g.node_kind(n) == "packet_content")
+        .filter_map(|n| g.node_attr_text(n, "cf:content"))
+        .map(|b64| {
+            STANDARD
+                .decode(b64.as_bytes())
+                .expect("cf:content is base64")
+        })
+        .collect();
+    assert!(
+        contents
+            .iter()
+            .any(|c| c.ends_with(b"the recorded datagram") && c[0] == 0x45),
+        "the record rule's datagram is recorded whole, from its IP header: {contents:?}"
+    );
+    assert_eq!(
+        contents.len(),
+        1,
+        "only the recording socket's packet has content"
+    );
 }
 
 /// A fresh cgroup (v2, where the kernel's cgroup ids live), removed when dropped.

@@ -120,6 +120,11 @@ impl<'w, W: Write> Recorder<'w, W> {
         &mut self.builder.filter
     }
 
+    /// The builder, for a policy to set its filters and versioning switches.
+    pub fn builder_mut(&mut self) -> &mut Builder {
+        &mut self.builder
+    }
+
     /// The builder's counts so far.
     pub fn builder_stats(&self) -> BuilderStats {
         self.builder.stats

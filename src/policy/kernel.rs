@@ -4,10 +4,12 @@
 //! as CamFlow's propagate does); `all=false` is the kernel's track-only mode;
 //! `enabled=false` pauses; node and relation type filters go to the builder (exact
 //! CamFlow semantics: a filtered `read` still leaves the `memory_write` of the same
-//! syscall). A change applies only the difference between two policies. What this
-//! capture cannot do (security contexts, packet content, compression switches) is
-//! returned as notes, never silently ignored.
+//! syscall), and so do the `[compression]` switches (with the kernel's dropping of exact
+//! repeats following `edge`). A change applies only the difference between two
+//! policies. What this capture cannot do (security contexts) is returned as notes, never
+//! silently ignored.
 
+use crate::capture::builder::Builder;
 use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::ebpf::flow::{propagate_class_mask, propagate_kind_bit};
 use crate::capture::ebpf::probe::{
@@ -16,18 +18,21 @@ use crate::capture::ebpf::probe::{
 };
 use crate::policy::control::{FilterReport, PolicyControl};
 use crate::policy::resolve::{group_id, inode_of, user_id};
-use crate::policy::{Ipv4Rule, NetOp, NetWay, Policy, Setting, Subject};
+use crate::policy::{Compression, Ipv4Rule, NetOp, NetWay, Policy, Setting, Subject};
 
 /// Applies `after` where `before` was applied (use `Policy::default()` for a fresh
 /// capture). Returns what could not be applied.
 pub fn apply(
     probe: &mut Probe,
-    filter: &mut TypeFilter,
+    builder: &mut Builder,
     before: &Policy,
     after: &Policy,
 ) -> Result<Vec<String>, ProbeError> {
     let mut notes = Vec::new();
-    filter.set(&after.node_filter, &after.relation_filter);
+    builder
+        .filter
+        .set(&after.node_filter, &after.relation_filter);
+    compression_to(probe, builder, &before.compression, &after.compression)?;
     // A subject's flags come from all its rules together (`track` and `propagate` of
     // one file may both be listed, and lifting one must keep the other).
     let mut changed: Vec<&Subject> = Vec::new();
@@ -160,15 +165,27 @@ fn ipv4_to_probe(
             r.target()
         ));
     }
-    for r in rules.iter().filter(|r| r.op == NetOp::Record) {
-        notes.push(format!(
-            "ipv4-{} record={}: the connection is tracked; packet content is not recorded \
-             by the eBPF capture yet",
-            r.way.name(),
-            r.target()
-        ));
-    }
     probe.set_ipv4_rules(&kernel)
+}
+
+/// The `[compression]` switches that changed, to the builder; and `edge` to the kernel
+/// side too, whose dropping of exact repeats of reads and writes (on from the start) is
+/// the builder's edge compression done early: a repeat it drops never reaches the
+/// builder. It stays sound with the other switches (with node compression off or no
+/// versioning, the builder drops at least those repeats).
+fn compression_to(
+    probe: &mut Probe,
+    builder: &mut Builder,
+    before: &Compression,
+    after: &Compression,
+) -> Result<(), ProbeError> {
+    let mut wanted = builder.versioning();
+    wanted.follow(before, after);
+    if wanted.edge != builder.versioning().edge {
+        probe.set_compression(wanted.edge)?;
+    }
+    builder.set_versioning(wanted);
+    Ok(())
 }
 
 /// The propagate node and relation filters as the kernel side's masks; a node type the
@@ -207,14 +224,14 @@ impl Following {
     pub fn start(
         control: &PolicyControl,
         probe: &mut Probe,
-        filter: &mut TypeFilter,
+        builder: &mut Builder,
     ) -> Result<Following, ProbeError> {
         let mut following = Following {
             generation: control.generation(),
             applied: Policy::default(),
             notes: Vec::new(),
         };
-        following.apply(control.get(), probe, filter)?;
+        following.apply(control.get(), probe, builder)?;
         Ok(following)
     }
 
@@ -224,22 +241,22 @@ impl Following {
         &mut self,
         control: &PolicyControl,
         probe: &mut Probe,
-        filter: &mut TypeFilter,
+        builder: &mut Builder,
     ) -> Result<Vec<String>, ProbeError> {
         if control.generation() == self.generation {
             return Ok(Vec::new());
         }
-        self.apply(control.get(), probe, filter)
+        self.apply(control.get(), probe, builder)
     }
 
     fn apply(
         &mut self,
         (generation, wanted): (u64, Policy),
         probe: &mut Probe,
-        filter: &mut TypeFilter,
+        builder: &mut Builder,
     ) -> Result<Vec<String>, ProbeError> {
         let mut added = Vec::new();
-        for note in apply(probe, filter, &self.applied, &wanted)? {
+        for note in apply(probe, builder, &self.applied, &wanted)? {
             if !self.notes.contains(&note) {
                 self.notes.push(note.clone());
                 added.push(note);

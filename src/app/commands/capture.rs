@@ -212,7 +212,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
     probe.set_env(opts.env).map_err(Failure::other)?;
     let mut recorder = Recorder::new(Host::read(), &mut sink);
     let mut following =
-        Following::start(&control, &mut probe, recorder.filter_mut()).map_err(Failure::other)?;
+        Following::start(&control, &mut probe, recorder.builder_mut()).map_err(Failure::other)?;
     for note in &following.notes {
         eprintln!("provscope: policy: {}", crate::text::sanitize(note));
     }
@@ -231,7 +231,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
     let mut ending: Option<Instant> = None;
     loop {
         for note in following
-            .sync(&control, &mut probe, recorder.filter_mut())
+            .sync(&control, &mut probe, recorder.builder_mut())
             .map_err(Failure::other)?
         {
             eprintln!("provscope: policy: {}", crate::text::sanitize(&note));

@@ -34,7 +34,7 @@ impl NodeClass {
 
 /// Node kinds the capture makes, with a distinct subtype bit each. Readers name types
 /// from the `prov:type` string (the bits moved between CamFlow releases).
-pub const NODE_KINDS: [(&str, NodeClass); 17] = [
+pub const NODE_KINDS: [(&str, NodeClass); 18] = [
     ("task", NodeClass::Activity),
     ("machine", NodeClass::Agent),
     ("process_memory", NodeClass::Entity),
@@ -52,14 +52,18 @@ pub const NODE_KINDS: [(&str, NodeClass); 17] = [
     ("argv", NodeClass::Entity),
     ("envp", NodeClass::Entity),
     ("packet", NodeClass::Entity),
+    ("packet_content", NodeClass::Entity),
 ];
+
+/// Where `inode_unknown` is in [`NODE_KINDS`]: the kind of anything not listed.
+const INODE_UNKNOWN: usize = 10;
 
 /// The PROV class and type bits of a node kind.
 pub fn node_type(kind: &str) -> (NodeClass, u64) {
     let i = NODE_KINDS
         .iter()
         .position(|(k, _)| *k == kind)
-        .unwrap_or(NODE_KINDS.len() - 1);
+        .unwrap_or(INODE_UNKNOWN);
     let class = NODE_KINDS[i].1;
     let top = match class {
         NodeClass::Activity => DM_ACTIVITY,

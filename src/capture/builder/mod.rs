@@ -3,7 +3,8 @@
 //! elements ready for camflowd's document layout. A read is `read` (file → task) plus
 //! `memory_write` (task → process_memory); a write is `memory_read` (process_memory →
 //! task) plus `write` (task → file): so data that crosses the threads of a process shows
-//! as shared_write then shared_read, exactly as CamFlow records it.
+//! as shared_write then shared_read, exactly as CamFlow records it. A policy's
+//! `[compression]` switches change the versioning and compression (see [`versioning`]).
 
 pub mod element;
 mod element_record;
@@ -16,6 +17,7 @@ mod processes;
 mod sockets;
 mod syscall;
 pub mod type_filter;
+pub mod versioning;
 
 #[cfg(test)]
 mod lifetime_tests;
@@ -25,14 +27,21 @@ mod packets_tests;
 mod path_tests;
 #[cfg(test)]
 mod test_events;
+#[cfg(test)]
+mod versioning_tests;
 
 use crate::capture::ebpf::event::Event;
 pub use element::Element;
-use element::{NodeClass, Section, Stamp, node_key, node_type, open_node};
+use element::{Section, Stamp, node_key, node_type, open_node};
 use hashbrown::HashMap;
 use host::Host;
 use objects::{Obj, ObjRef};
 use type_filter::TypeFilter;
+use versioning::Versioning;
+
+/// Vertices remembered as written since the last relation: more than the few made
+/// before any one relation (a process first seen: its memory, its program's path).
+const BESIDE_MAX: usize = 8;
 
 /// What the builder did, for the end-of-capture report.
 #[derive(Clone, Copy, Debug, Default)]
@@ -93,6 +102,11 @@ pub struct Builder {
     pub stats: BuilderStats,
     /// The policy's node and relation type filters, and what they dropped.
     pub filter: TypeFilter,
+    /// The policy's versioning and compression switches.
+    versioning: Versioning,
+    /// The vertex versions written since the last relation: already beside the next one,
+    /// `duplicate` writes them no second time.
+    beside: Vec<(ObjRef, u32)>,
 }
 
 impl Builder {
@@ -135,6 +149,8 @@ impl Builder {
             out: Vec::new(),
             stats: BuilderStats::default(),
             filter: TypeFilter::default(),
+            versioning: Versioning::default(),
+            beside: Vec::new(),
         };
         let mut attrs: Vec<(&'static str, String)> = b
             .host
@@ -154,6 +170,17 @@ impl Builder {
             None,
         );
         b
+    }
+
+    /// The versioning and compression switches in force.
+    pub fn versioning(&self) -> Versioning {
+        self.versioning
+    }
+
+    /// Changes the versioning and compression switches for what is built from now on
+    /// (what is written stays as it was).
+    pub fn set_versioning(&mut self, versioning: Versioning) {
+        self.versioning = versioning;
     }
 
     /// Elements made since the last call, in order.
@@ -279,55 +306,67 @@ impl Builder {
     }
 
     fn key(&self, r: ObjRef) -> String {
+        self.key_at(r, self.obj(r).version)
+    }
+
+    /// The identifier of `version` of `r`.
+    fn key_at(&self, r: ObjRef, version: u32) -> String {
         let o = self.obj(r);
         match &o.key {
             Some(key) => key.to_string(),
-            None => node_key(&self.host, node_type(o.kind).1, o.id, o.version),
+            None => node_key(&self.host, node_type(o.kind).1, o.id, version),
         }
     }
 
+    /// Writes the current version's vertex (made or changed just now).
     fn emit_node(&mut self, r: ObjRef) {
+        self.write_vertex(r, self.obj(r).version);
+    }
+
+    /// Writes the vertex of `version` of `r`, unless a node filter drops it.
+    fn write_vertex(&mut self, r: ObjRef, version: u32) {
         let o = self.obj(r);
-        let (_, mut el) = open_node(&self.host, &self.stamp, o.kind, o.id, o.version);
-        el.attrs.extend(o.attrs.iter().cloned());
-        el.attrs
-            .push(("prov:label", element::quote_str(&o.label_text())));
+        let el = match &o.key {
+            // A packet: its own header, kept whole in `attrs`.
+            Some(key) => Element {
+                section: node_type(o.kind).0.section(),
+                kind: o.kind,
+                key: key.to_string(),
+                attrs: o.attrs.clone(),
+                ends: None,
+            },
+            None => {
+                let (_, mut el) = open_node(&self.host, &self.stamp, o.kind, o.id, version);
+                el.attrs.extend(o.attrs.iter().cloned());
+                el.attrs
+                    .push(("prov:label", element::quote_str(&o.label_text(version))));
+                el
+            }
+        };
         if let Some(cause) = self.filter.node_cause(o.kind) {
             self.filter.drop(cause, el.text_len());
             return;
         }
         self.filter.pass(el.text_len());
         self.out.push(el);
+        // Kept with `duplicate` off too, so that turning it on finds what was just
+        // written; and short, for the vertices of relations a filter drops.
+        if self.beside.len() == BESIDE_MAX {
+            self.beside.remove(0);
+        }
+        self.beside.push((r, version));
     }
 
-    /// A new version of `r`, chained to the old one.
-    fn new_version(&mut self, r: ObjRef) {
-        let old = self.key(r);
-        let o = self.obj_mut(r);
-        o.version += 1;
-        o.has_outgoing = false;
-        o.last_in = None;
-        let activity = node_type(o.kind).0 == NodeClass::Activity;
-        self.emit_node(r);
-        let new = self.key(r);
-        let (section, kind) = if activity {
-            (Section::WasInformedBy, "version_activity")
-        } else {
-            (Section::WasDerivedFrom, "version_entity")
-        };
-        let ends = (self.obj(r).kind, self.obj(r).kind);
-        self.emit_relation(section, kind, (&old, &new), ends);
-    }
-
-    /// Writes a relation between the keys `from`, `to` (objects of the kinds `ends`),
-    /// unless a type filter drops it.
+    /// Writes a relation from `from` to `to` (each an object and one of its versions),
+    /// unless a type filter drops it; with `duplicate`, both ends are written before it.
     fn emit_relation(
         &mut self,
         section: Section,
         kind: &'static str,
-        (from, to): (&str, &str),
-        ends: (&str, &str),
+        from: (ObjRef, u32),
+        to: (ObjRef, u32),
     ) {
+        let ends = (self.obj(from.0).kind, self.obj(to.0).kind);
         let cause = self.filter.relation_cause(kind, ends.0, ends.1);
         self.next_relation_id += 1;
         let el = element::relation(
@@ -336,24 +375,29 @@ impl Builder {
             section,
             kind,
             self.next_relation_id,
-            from,
-            to,
+            &self.key_at(from.0, from.1),
+            &self.key_at(to.0, to.1),
             self.task_id,
         );
         if let Some(cause) = cause {
             self.filter.drop(cause, el.text_len());
             return;
         }
+        if self.versioning.duplicate {
+            self.write_again(from);
+            self.write_again(to);
+        }
         self.filter.pass(el.text_len());
         self.out.push(el);
+        self.beside.clear();
     }
 
-    /// Records `from → to` with CamFlow's rules: an exact repeat of the receiver's last
-    /// incoming edge is dropped; a receiver whose version already has an outgoing edge
-    /// gets a new version first.
+    /// Records `from → to` with CamFlow's rules (as the [`versioning`] switches set
+    /// them): an exact repeat of the receiver's last incoming edge is dropped; a receiver
+    /// whose version already has an outgoing edge gets a new version first.
     fn relate(&mut self, section: Section, kind: &'static str, from: ObjRef, to: ObjRef) {
         let from_version = self.obj(from).version;
-        if self.obj(to).last_in == Some((from, from_version, kind)) {
+        if self.versioning.edge && self.obj(to).last_in == Some((from, from_version, kind)) {
             self.stats.compressed += 1;
             return;
         }
@@ -375,12 +419,14 @@ impl Builder {
             self.filter.drop(cause, would_be.text_len());
             return;
         }
-        if self.obj(to).has_outgoing && !self.obj(to).immutable && from != to {
+        if self.makes_version(kind, from, to) {
             self.new_version(to);
         }
-        let (f, t) = (self.key(from), self.key(to));
-        self.emit_relation(section, kind, (&f, &t), ends);
+        let to_version = self.obj(to).version;
+        self.emit_relation(section, kind, (from, from_version), (to, to_version));
         self.obj_mut(from).has_outgoing = true;
+        // Kept with edge compression off too, so that turning it back on compresses
+        // against the right edge.
         self.obj_mut(to).last_in = Some((from, from_version, kind));
     }
 

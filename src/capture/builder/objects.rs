@@ -20,7 +20,8 @@ pub struct Obj {
     pub has_outgoing: bool,
     /// Last incoming edge: sender (object, version) and relation type.
     pub last_in: Option<(ObjRef, u32, &'static str)>,
-    /// Type-specific attributes as (name, JSON text), written with every version.
+    /// Type-specific attributes as (name, JSON text), written with every version (for a
+    /// packet: all of its element's attributes).
     pub attrs: Vec<(&'static str, String)>,
     /// `prov:label`, or None for CamFlow's "[kind] version".
     pub label: Option<String>,
@@ -32,8 +33,8 @@ pub struct Obj {
 }
 
 impl Obj {
-    /// The label CamFlow writes for this version.
-    pub fn label_text(&self) -> String {
+    /// The label CamFlow writes for `version` of this object.
+    pub fn label_text(&self, version: u32) -> String {
         match &self.label {
             Some(l) => l.clone(),
             None => {
@@ -42,7 +43,7 @@ impl Obj {
                 } else {
                     self.kind
                 };
-                format!("[{word}] {}", self.version)
+                format!("[{word}] {version}")
             }
         }
     }

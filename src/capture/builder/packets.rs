@@ -25,8 +25,10 @@ use super::host;
 use super::objects::{Obj, ObjRef};
 use super::{Builder, Element};
 use crate::capture::ebpf::event::FdObject;
-use crate::capture::ebpf::packet::{Direction, IpHeader, PacketEvent};
+use crate::capture::ebpf::packet::{Direction, IpHeader, PacketContent, PacketEvent};
 use crate::graph::identifier::ElementKey;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use hashbrown::HashMap;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
@@ -290,9 +292,13 @@ impl Builder {
     fn write_packet(&mut self, p: &PacketEvent) {
         let (dev, ino) = p.socket;
         let socket = self.inode(dev, ino, p.socket_mode);
-        let packet = self.packet_obj(p);
+        let (packet, first) = self.packet_obj(p);
         if p.owner_task {
             self.task_id = self.tasks.get(&p.tid).map_or(0, |t| self.obj(t.obj).id);
+        }
+        // Both ends of a packet may record it: its content is written once, with it.
+        if let (true, Some(content)) = (first, &p.content) {
+            self.packet_content(packet, content);
         }
         match p.direction {
             Direction::Sent => self.relate(Section::WasDerivedFrom, "send_packet", socket, packet),
@@ -302,21 +308,32 @@ impl Builder {
         }
     }
 
-    /// The vertex of a packet, written on first sight (unless a node filter drops it).
-    fn packet_obj(&mut self, p: &PacketEvent) -> ObjRef {
+    /// CamFlow's `packet_content` entity for a packet of a recording socket (an IPv4
+    /// `record` rule): its bytes in base64, the packet's whole length, and whether the
+    /// bytes were cut; `packet_content` links it to the packet.
+    fn packet_content(&mut self, packet: ObjRef, content: &PacketContent) {
+        let q = element::quote_str;
+        let cut = content.bytes.len() < usize::from(content.length);
+        let attrs = vec![
+            ("cf:content", q(&STANDARD.encode(&content.bytes))),
+            ("cf:length", q(&content.length.to_string())),
+            ("cf:truncated", q(if cut { "true" } else { "false" })),
+        ];
+        let label = Some(String::from("[content]"));
+        let node = self.new_obj("packet_content", attrs, label, true, None);
+        self.relate(Section::WasDerivedFrom, "packet_content", node, packet);
+        self.forget(node);
+    }
+
+    /// The vertex of a packet, written on first sight (unless a node filter drops it);
+    /// true when this was its first sight.
+    fn packet_obj(&mut self, p: &PacketEvent) -> (ObjRef, bool) {
         let id = PacketId::of(element::node_type("packet").1, &p.header);
         let bytes = id.encode();
         if let Some(&r) = self.packets.recent.get(&bytes) {
-            return r;
+            return (r, false);
         }
         let el = packet_element(&id, p.header.tot_len, host::jiffies(p.ts));
-        match self.filter.node_cause("packet") {
-            Some(cause) => self.filter.drop(cause, el.text_len()),
-            None => {
-                self.filter.pass(el.text_len());
-                self.out.push(el);
-            }
-        }
         let r = ObjRef(self.next_obj);
         self.next_obj = self.next_obj.saturating_add(1);
         self.objs.insert(
@@ -327,12 +344,14 @@ impl Builder {
                 version: 0,
                 has_outgoing: false,
                 last_in: None,
-                attrs: Vec::new(),
+                // The whole element, for `duplicate` to write it again as it was.
+                attrs: el.attrs,
                 label: None,
                 immutable: true,
-                key: Some(id.key().into_boxed_str()),
+                key: Some(el.key.into_boxed_str()),
             },
         );
+        self.emit_node(r);
         self.packets.recent.insert(bytes, r);
         self.packets.order.push_back(bytes);
         if self.packets.order.len() > RECENT
@@ -341,6 +360,6 @@ impl Builder {
         {
             self.forget(gone);
         }
-        r
+        (r, true)
     }
 }

@@ -3,11 +3,13 @@
 //! socket → task when receiving, on the same socket version).
 
 use super::packets::{HOLD_NS, PacketId, packet_element};
-use super::test_events::call;
+use super::test_events::{call, packet};
 use super::*;
 use crate::capture::ebpf::event::FdObject;
-use crate::capture::ebpf::packet::{Direction, IpHeader, PacketEvent};
+use crate::capture::ebpf::packet::{Direction, IpHeader, PacketContent};
 use crate::graph::identifier::ElementKey;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 /// Two packets of camflow-v0.5.0_w3c_jsonl_wget.log: a DNS query (UDP) and an HTTP
@@ -111,27 +113,6 @@ fn socket(ino: u64) -> FdObject {
         family: 2,
         ..FdObject::default()
     }
-}
-
-fn packet(ts: u64, tid: u32, ino: u64, direction: Direction, owner_task: bool) -> Event {
-    Event::Packet(PacketEvent {
-        ts,
-        tgid: tid,
-        tid,
-        direction,
-        owner_task,
-        socket: (9, ino),
-        socket_mode: 0o140777,
-        header: IpHeader {
-            id: [1, 2],
-            saddr: [127, 0, 0, 1],
-            daddr: [127, 0, 0, 1],
-            sport: 40000u16.to_be_bytes(),
-            dport: 8080u16.to_be_bytes(),
-            protocol: 6,
-            ..IpHeader::default()
-        },
-    })
 }
 
 /// The relations written, in order, as (type, sender, receiver).
@@ -259,4 +240,39 @@ fn one_vertex_per_packet_and_node_filters_drop_it_with_its_relations() {
     let out: Vec<Element> = b.take_output().collect();
     assert!(out.iter().all(|e| !e.text().contains("packet")), "{out:?}");
     assert!(b.filter.dropped.contains_key("node_filter=packet"));
+}
+
+#[test]
+fn a_recorded_packet_carries_its_content_once_for_both_ends() {
+    let mut b = builder();
+    let bytes = b"E\0\0\x1chello".to_vec();
+    let with_content = |direction| match packet(2_000, 70, 30, direction, false) {
+        Event::Packet(mut p) => {
+            p.content = Some(PacketContent {
+                length: 40,
+                bytes: bytes.clone(),
+            });
+            Event::Packet(p)
+        }
+        other => other,
+    };
+    b.handle(&with_content(Direction::Sent));
+    b.handle(&with_content(Direction::Received));
+    let out: Vec<_> = b.take_output().collect();
+    let contents: Vec<_> = out.iter().filter(|e| e.kind == "packet_content").collect();
+    assert_eq!(contents.len(), 2, "one vertex and one relation: {out:?}");
+    let vertex = contents.iter().find(|e| e.is_node()).unwrap().text();
+    assert!(vertex.contains(&format!("\"cf:content\":\"{}\"", STANDARD.encode(&bytes))));
+    assert!(
+        vertex.contains("\"cf:truncated\":\"true\""),
+        "10 of 40 bytes: {vertex}"
+    );
+    assert!(vertex.contains("\"prov:label\":\"[content]\""));
+    let link = contents.iter().find(|e| !e.is_node()).unwrap();
+    let ends = link.ends.as_ref().unwrap();
+    let packet = out
+        .iter()
+        .find(|e| e.kind == "packet" && e.is_node())
+        .unwrap();
+    assert_eq!(ends.to, packet.key, "content → packet");
 }

@@ -180,29 +180,27 @@ impl Builder {
     pub(super) fn exit(&mut self, actor: &Actor, process_ended: bool) {
         if let Some(t) = self.tasks.remove(&actor.tid) {
             self.task_id = self.obj(t.obj).id;
-            let old = self.key(t.obj);
-            self.obj_mut(t.obj).version += 1;
-            self.emit_node(t.obj);
-            let new = self.key(t.obj);
-            let ends = ("task", "task");
-            self.emit_relation(Section::WasInformedBy, "terminate_task", (&old, &new), ends);
+            self.terminate(t.obj, Section::WasInformedBy, "terminate_task");
             debug_assert_eq!(t.tgid, actor.tgid);
             self.forget(t.obj);
         }
         if process_ended && let Some(p) = self.procs.remove(&actor.tgid) {
-            let old = self.key(p.memory);
-            self.obj_mut(p.memory).version += 1;
-            self.emit_node(p.memory);
-            let new = self.key(p.memory);
-            let ends = ("process_memory", "process_memory");
-            self.emit_relation(
-                Section::WasDerivedFrom,
-                "terminate_proc",
-                (&old, &new),
-                ends,
-            );
+            self.terminate(p.memory, Section::WasDerivedFrom, "terminate_proc");
             self.forget(p.memory);
         }
+    }
+
+    /// The last version of an ended task or process, linked from the one before by
+    /// `kind`. Made whatever the versioning switches say: CamFlow's `record_terminate`
+    /// versions outside `__update_version`, and without a new version the relation would
+    /// be a loop.
+    fn terminate(&mut self, r: ObjRef, section: Section, kind: &'static str) {
+        let old = self.obj(r).version;
+        let o = self.obj_mut(r);
+        o.version += 1;
+        let new = o.version;
+        self.emit_node(r);
+        self.emit_relation(section, kind, (r, old), (r, new));
     }
 }
 

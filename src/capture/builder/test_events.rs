@@ -1,8 +1,10 @@
 //! Records for the builder's unit tests, as the kernel side would send them: a machine, a
-//! task, an exec of a program with its arguments, and a syscall on an fd's object.
+//! task, an exec of a program with its arguments, a syscall on an fd's object, and a
+//! TCP packet over loopback.
 
 use super::host::Host;
 use crate::capture::ebpf::event::{Actor, Event, ExecEvent, FdObject, SyscallEvent};
+use crate::capture::ebpf::packet::{Direction, IpHeader, PacketEvent};
 
 /// A machine with fixed ids and no uname.
 pub fn host() -> Host {
@@ -62,5 +64,29 @@ pub fn call(ts: u64, tid: u32, nr: u32, o: FdObject) -> Event {
         objects: [o, FdObject::default()],
         strings: [None, None],
         cut: [false; 2],
+    })
+}
+
+/// A TCP packet 127.0.0.1:40000 → 127.0.0.1:8080 of socket `ino` (device 9), seen in
+/// task `tid` (its own process), `owner_task` when that task uses the socket.
+pub fn packet(ts: u64, tid: u32, ino: u64, direction: Direction, owner_task: bool) -> Event {
+    Event::Packet(PacketEvent {
+        ts,
+        tgid: tid,
+        tid,
+        direction,
+        owner_task,
+        socket: (9, ino),
+        socket_mode: 0o140777,
+        header: IpHeader {
+            id: [1, 2],
+            saddr: [127, 0, 0, 1],
+            daddr: [127, 0, 0, 1],
+            sport: 40000u16.to_be_bytes(),
+            dport: 8080u16.to_be_bytes(),
+            protocol: 6,
+            ..IpHeader::default()
+        },
+        content: None,
     })
 }

@@ -97,7 +97,7 @@ fn capture(with: With<'_>, control: &PolicyControl, send: &Send) -> Result<(), S
     let mut recorder = Recorder::with_output(Host::read(), out.as_mut());
     recorder.set_document_every(Duration::ZERO);
     let mut following =
-        Following::start(control, &mut probe, recorder.filter_mut()).map_err(|e| e.to_string())?;
+        Following::start(control, &mut probe, recorder.builder_mut()).map_err(|e| e.to_string())?;
     probe.attach().map_err(|e| e.to_string())?;
     let streamed = stream(
         &mut recorder,
@@ -125,7 +125,7 @@ fn stream(
     let mut counters_sent = Instant::now();
     loop {
         following
-            .sync(control, probe, recorder.filter_mut())
+            .sync(control, probe, recorder.builder_mut())
             .map_err(|e| e.to_string())?;
         let mut batch = RecordBatch::default();
         let pumped = recorder
