@@ -43,13 +43,21 @@ fn ctrl_c_ends_a_whole_system_capture_cleanly_with_counts() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    // Recording once the first document is out (about a second after attaching).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::metadata(&out).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the capture never wrote"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // Some activity of our own to be sure the trace is not empty.
     for _ in 0..5 {
         let _ = std::fs::read("/etc/hostname");
         let _ = Command::new("true").status();
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(1300));
     let capture_pid = child.id();
     // SAFETY: signalling our own child by pid.
     unsafe { libc::kill(capture_pid as libc::pid_t, libc::SIGINT) };

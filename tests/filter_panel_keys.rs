@@ -54,3 +54,44 @@ fn a_typed_rule_goes_into_the_running_capture_and_back_out() {
     let said = s.message.clone().unwrap_or_default();
     assert!(said.starts_with("not added"), "{said}");
 }
+
+/// The screen's text, row by row.
+fn screen_text(s: &mut AppState, w: u16, h: u16) -> String {
+    draw(s, w, h);
+    let term = draw(s, w, h);
+    let buf = term.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_kernel_filter_shows_what_it_stopped_in_the_kernel() {
+    let (mut s, _control) = live_with_control();
+    press(&mut s, "F4");
+    press(&mut s, "a");
+    type_text(&mut s, "user opaque=nobody");
+    press(&mut s, "Enter");
+    let panel = &mut s.live.as_mut().unwrap().filters;
+    panel.on_kernel_counters(&[("filtered: user", 100), ("filtered: not tracked", 0)]);
+    panel.on_kernel_counters(&[("filtered: user", 142), ("filtered: not tracked", 9)]);
+    for (w, h) in [(80, 24), (60, 20)] {
+        let text = screen_text(&mut s, w, h);
+        if std::env::var_os("SHOW").is_some() {
+            eprintln!("{text}");
+        }
+        let row = text
+            .lines()
+            .find(|l| l.contains("user opaque=nobody"))
+            .unwrap_or_else(|| panic!("the rule is listed:\n{text}"));
+        assert!(
+            row.contains("42/s"),
+            "its row counts the kernel's user filter:\n{text}"
+        );
+        assert!(
+            text.contains("user 42/s · not tracked 9/s"),
+            "the header lists the kernel's causes, busiest first:\n{text}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use crate::app::list_cursor::ListCursor;
 use crate::capture::builder::element::{NODE_KINDS, RELATION_KINDS};
 use crate::policy::control::{FilterReport, PolicyControl};
 use crate::policy::simulate::Tally;
-use crate::policy::{Filter, Policy};
+use crate::policy::{Filter, Policy, Setting, Subject};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -38,6 +38,9 @@ pub struct FilterPanel {
     /// Events the kernel side filtered per second (all its filter causes).
     pub kernel_filtered: VecDeque<u64>,
     kernel_last: Option<u64>,
+    /// The same by cause (`filtered: user`...), per second.
+    pub kernel_causes: BTreeMap<String, VecDeque<u64>>,
+    kernel_causes_last: BTreeMap<String, u64>,
     /// The next report only sets the baseline: it counts from before this view attached.
     baseline: bool,
     /// The capture is a daemon's: a change is sent to it, and it says when it applied it.
@@ -48,6 +51,35 @@ fn push(samples: &mut Samples, t: Tally) {
     samples.push_back(t);
     while samples.len() > HISTORY_SECONDS {
         samples.pop_front();
+    }
+}
+
+/// Adds the difference from the last cumulative count (none for the first).
+fn push_count(history: &mut VecDeque<u64>, last: &mut Option<u64>, total: u64) {
+    if let Some(before) = *last {
+        history.push_back(total.saturating_sub(before));
+        while history.len() > HISTORY_SECONDS {
+            history.pop_front();
+        }
+    }
+    *last = Some(total);
+}
+
+/// The kernel side's counter for what a filter stops there, when it has its own (an
+/// opaque process shares its counter with the capture itself, which is always opaque).
+fn kernel_cause(filter: &Filter) -> Option<&'static str> {
+    let Filter::Rule(rule) = filter else {
+        return None;
+    };
+    if rule.setting != Setting::Opaque {
+        return None;
+    }
+    match rule.subject {
+        Subject::Path(_) => Some("filtered: opaque file"),
+        Subject::User(_) => Some("filtered: user"),
+        Subject::Group(_) => Some("filtered: group"),
+        Subject::Cgroup(_) => Some("filtered: cgroup"),
+        _ => None,
     }
 }
 
@@ -84,6 +116,8 @@ impl FilterPanel {
             dropped: BTreeMap::new(),
             kernel_filtered: VecDeque::new(),
             kernel_last: None,
+            kernel_causes: BTreeMap::new(),
+            kernel_causes_last: BTreeMap::new(),
             baseline: false,
             remote: false,
         }
@@ -124,15 +158,35 @@ impl FilterPanel {
         self.last = report;
     }
 
-    /// Takes the kernel side's cumulative count of filtered events.
-    pub fn on_kernel_filtered(&mut self, total: u64) {
-        if let Some(last) = self.kernel_last {
-            self.kernel_filtered.push_back(total.saturating_sub(last));
-            while self.kernel_filtered.len() > HISTORY_SECONDS {
-                self.kernel_filtered.pop_front();
-            }
+    /// Takes the kernel side's cumulative counters (name, count): those of its filters
+    /// (`filtered: ...`) give per-second rates, in total and by cause.
+    pub fn on_kernel_counters(&mut self, counters: &[(&str, u64)]) {
+        let filters = counters
+            .iter()
+            .filter(|(name, _)| name.starts_with("filtered:"));
+        let total = filters.clone().map(|(_, n)| n).sum();
+        push_count(&mut self.kernel_filtered, &mut self.kernel_last, total);
+        for &(name, n) in filters {
+            let mut last = self.kernel_causes_last.get(name).copied();
+            let history = self.kernel_causes.entry(name.to_string()).or_default();
+            push_count(history, &mut last, n);
+            self.kernel_causes_last.insert(name.to_string(), n);
         }
-        self.kernel_last = Some(total);
+    }
+
+    /// What the kernel side filtered because of `filter`, per second (newest last):
+    /// its cause's counter, when no other filter that is on shares that cause.
+    pub fn kernel_history_of(&self, filter: &Filter) -> Option<&VecDeque<u64>> {
+        let cause = kernel_cause(filter)?;
+        let sharing = self
+            .policy
+            .filters()
+            .iter()
+            .filter(|f| kernel_cause(f) == Some(cause))
+            .count();
+        (sharing == 1 && self.policy.has(filter))
+            .then(|| self.kernel_causes.get(cause))
+            .flatten()
     }
 
     /// The last second's drops of one filter.
@@ -195,9 +249,17 @@ mod tests {
         }
         assert_eq!(p.passed.len(), HISTORY_SECONDS);
         assert_eq!(p.rate_of(&read).elements, 0);
-        p.on_kernel_filtered(10);
-        p.on_kernel_filtered(25);
+        let counters = |user: u64, track: u64| {
+            vec![
+                ("events", 1_000),
+                ("filtered: user", user),
+                ("filtered: not tracked", track),
+            ]
+        };
+        p.on_kernel_counters(&counters(4, 6));
+        p.on_kernel_counters(&counters(10, 15));
         assert_eq!(p.kernel_filtered.back(), Some(&15));
+        assert_eq!(p.kernel_causes["filtered: user"].back(), Some(&6));
     }
 
     #[test]
@@ -222,6 +284,39 @@ mod tests {
         assert_eq!(
             p.rate_of(&Filter::Relation(String::from("read"))).elements,
             7
+        );
+    }
+
+    #[test]
+    fn a_kernel_filter_is_charged_with_its_cause_when_it_alone_has_it() {
+        let nobody = Filter::parse("user opaque=nobody").unwrap();
+        let daemon = Filter::parse("user opaque=daemon").unwrap();
+        let file = Filter::parse("file opaque=/etc/shadow").unwrap();
+        let mut policy = Policy::default();
+        policy.insert(nobody.clone());
+        policy.insert(file.clone());
+        let mut p = FilterPanel::new(policy, None);
+        let counters =
+            |user: u64, file: u64| vec![("filtered: user", user), ("filtered: opaque file", file)];
+        p.on_kernel_counters(&counters(0, 0));
+        p.on_kernel_counters(&counters(7, 3));
+        assert_eq!(
+            p.kernel_history_of(&nobody).and_then(|h| h.back()),
+            Some(&7)
+        );
+        assert_eq!(p.kernel_history_of(&file).and_then(|h| h.back()), Some(&3));
+        assert_eq!(p.kernel_history_of(&daemon), None, "not on");
+        p.policy.insert(daemon.clone());
+        assert_eq!(
+            p.kernel_history_of(&nobody),
+            None,
+            "two user filters share one counter"
+        );
+        let track = Filter::parse("user track=nobody").unwrap();
+        assert_eq!(
+            p.kernel_history_of(&track),
+            None,
+            "tracking filters nothing"
         );
     }
 }

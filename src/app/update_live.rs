@@ -43,12 +43,7 @@ impl AppState {
                 live.note = Some(note);
             }
             FeedEvent::Counters(counters) => {
-                let filtered = counters
-                    .iter()
-                    .filter(|(name, _)| name.starts_with("filtered:"))
-                    .map(|(_, n)| n)
-                    .sum();
-                live.filters.on_kernel_filtered(filtered);
+                live.filters.on_kernel_counters(&counters);
                 live.kernel = counters;
             }
             FeedEvent::Filters(report) => {

@@ -1,7 +1,8 @@
 //! The filter panel: the capture policy's filters and every type filter the capture
 //! offers, each with what it dropped in the last second and a sparkline of the last
 //! minute; above them, what passed and what was dropped in total (elements and bytes per
-//! second, before = passed + dropped) and what the kernel side filtered.
+//! second, before = passed + dropped) and what the kernel side filtered, in total and
+//! by cause; a filter the kernel applies shows the events it stopped there.
 
 use crate::app::filter_panel::{FilterPanel, Samples};
 use crate::app::state::AppState;
@@ -102,6 +103,21 @@ fn header(p: &FilterPanel, theme: &Theme) -> Vec<Line<'static>> {
         )),
         Span::styled(sparkline(&kernel, 30), theme.header),
     ]));
+    // The causes that filtered something in the last second, busiest first.
+    let mut causes: Vec<(&str, u64)> = p
+        .kernel_causes
+        .iter()
+        .filter_map(|(name, h)| Some((name.strip_prefix("filtered: ")?, *h.back()?)))
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !causes.is_empty() {
+        let list: Vec<String> = causes.iter().map(|(c, n)| format!("{c} {n}/s")).collect();
+        lines.push(Line::styled(
+            format!("{:<10}{}", "", list.join(" · ")),
+            theme.dim,
+        ));
+    }
     lines
 }
 
@@ -127,6 +143,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             ),
             Span::raw(format!("{:<34}", sanitize(&f.to_string()))),
         ];
+        // A filter the kernel side applies shows the events it stopped there.
+        if let Some(kernel) = p.kernel_history_of(f) {
+            let history: Vec<u64> = kernel.iter().copied().collect();
+            let last = history.last().copied().unwrap_or(0);
+            spans.push(Span::styled(format!("{last:>7}/s "), theme.text));
+            spans.push(Span::styled(format!("{:>11} ", "in kernel"), theme.dim));
+            spans.push(Span::styled(sparkline(&history, 20), theme.header));
+            return spans;
+        }
         let history = elements(p.dropped.get(&f.to_string()));
         if on || history.iter().any(|&v| v > 0) {
             spans.extend(rate_spans(p.rate_of(f), sparkline(&history, 20), theme));

@@ -147,10 +147,12 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         )));
     }
     let control = PolicyControl::new(load_capture_policy(opts.policy.as_deref())?);
+    // Before loading (which takes the verifier a while): a Ctrl-C meanwhile ends the
+    // capture as soon as it runs, instead of being lost or killing it half set up.
+    install_signal_handlers();
     // Loaded now, attached once the filters are set, so that a tracked capture never
     // records the rest of the machine in its first moments.
     let mut probe = Probe::load().map_err(Failure::other)?;
-    install_signal_handlers();
     let output = match (&opts.output, &opts.serve) {
         (Some(o), _) => Some(o.as_str()),
         (None, None) => Some("-"),

@@ -98,10 +98,15 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
 
 /* Object filters, once the syscall's objects are known: an opaque inode hides the
  * event; tracking spreads along the call's information flow (tracking.h); in track-only
- * mode the event is recorded when its process or one of its objects is tracked. */
-static __always_inline int objects_pass(struct ps_config *cfg, struct ps_event *e, __u32 tgid,
-                                        __u32 pf, __u32 spec)
+ * mode the event is recorded when its process or one of its objects is tracked.
+ * A global function: the verifier checks it once, not again for every path of the
+ * syscall program that reaches it (inlined, it made loading ten times slower). */
+__attribute__((noinline)) int objects_pass(struct ps_event *e, __u32 pf, __u32 spec)
 {
+    struct ps_config *cfg = get_config();
+    if (!e || !cfg)
+        return 0;
+    __u32 tgid = e->tgid;
     /* User space sets the inode filter whenever inodes may be tracked or propagation is
      * on, so without it an untracked process in track-only mode never got this far. */
     if (!(cfg->flags & PS_CFG_INODE_FILTER))

@@ -216,7 +216,7 @@ int handle_sys_exit(unsigned long long *ctx)
         count(PS_C_UNRESOLVED);
         return 0;
     }
-    if (!objects_pass(cfg, e, tgid, pf, spec))
+    if (!objects_pass(e, pf, spec))
         return 0;
     if (rule_flags && e->obj[0].ino)
         mark_inode(&e->obj[0], inode_flags(&e->obj[0]) | rule_flags);
