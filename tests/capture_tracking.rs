@@ -299,3 +299,27 @@ fn a_tracked_cgroup_is_recorded_and_processes_outside_it_are_not() {
     assert!(names(&g, &inside), "the process in the cgroup is tracked");
     assert!(!names(&g, &outside), "the process outside it is not");
 }
+
+#[test]
+fn a_policy_that_drops_packets_stops_them_in_the_kernel() {
+    if !can_capture() {
+        return;
+    }
+    let dir = open_dir();
+    let script = "import socket\n\
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+        u.bind(('127.0.0.1', 0))\n\
+        for _ in range(50):\n    u.sendto(b'x', u.getsockname())\n    u.recv(10)\n";
+    for (policy, sent) in [("", true), ("[provenance]\nnode_filter=packet\n", false)] {
+        let (_, stderr) = capture_under_policy(dir.path(), policy, &["python3", "-c", script]);
+        let kernel = stderr
+            .lines()
+            .find(|l| l.starts_with("provscope: kernel:"))
+            .unwrap_or_else(|| panic!("the capture reports its counters: {stderr}"));
+        assert_eq!(
+            !kernel.contains("(0 packet(s))"),
+            sent,
+            "policy {policy:?}: {kernel}"
+        );
+    }
+}

@@ -93,5 +93,6 @@ fn a_kernel_filter_shows_what_it_stopped_in_the_kernel() {
             text.contains("user 42/s · not tracked 9/s"),
             "the header lists the kernel's causes, busiest first:\n{text}"
         );
+        assert_eq!(text.matches("Pause").count(), 1, "one pause hint:\n{text}");
     }
 }

@@ -12,6 +12,7 @@
 use crate::capture::builder::Builder;
 use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::ebpf::flow::{propagate_class_mask, propagate_kind_bit};
+use crate::capture::ebpf::syscalls::Class;
 use crate::capture::ebpf::probe::{
     IPV4_RULES_MAX, InodeKey, Ipv4Filter, OPAQUE, PROPAGATE, Probe, ProbeError, RECORD, TRACKED,
     kernel_dev,
@@ -33,6 +34,11 @@ pub fn apply(
         .filter
         .set(&after.node_filter, &after.relation_filter);
     compression_to(probe, builder, &before.compression, &after.compression)?;
+    // A packet record makes only a packet vertex and its send or receive relation: when
+    // the policy drops all of those, the kernel side need not send packets at all.
+    if packets_dropped(before) != packets_dropped(after) {
+        probe.set_class(Class::Packet, !packets_dropped(after))?;
+    }
     // A subject's flags come from all its rules together (`track` and `propagate` of
     // one file may both be listed, and lifting one must keep the other).
     let mut changed: Vec<&Subject> = Vec::new();
@@ -133,6 +139,13 @@ fn subject_to_probe(
         }
     }
     Ok(())
+}
+
+/// True when the type filters drop everything a packet record makes.
+fn packets_dropped(policy: &Policy) -> bool {
+    let relations = &policy.relation_filter;
+    policy.node_filter.contains("packet")
+        || (relations.contains("send_packet") && relations.contains("receive_packet"))
 }
 
 /// Replaces the kernel side's IPv4 rules by the policy's, in policy order (the first

@@ -38,7 +38,6 @@ fn hints_for(screen: Screen) -> &'static [(Action, &'static str)] {
             (Action::Activate, "Toggle"),
             (Action::AddFilter, "Add"),
             (Action::SavePolicy, "Save"),
-            (Action::TogglePause, "Pause"),
             (Action::Escape, "Close"),
             (Action::Quit, "Quit"),
         ],
