@@ -100,3 +100,24 @@ fn without_env_no_environment_is_recorded() {
         .collect();
     assert_eq!(holders, ["argv"]);
 }
+
+#[test]
+fn long_command_lines_and_environments_are_kept_whole() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // 100 arguments (about 1.6 KB) and a 2 KB variable: far past one 256-byte string slot.
+    let args: Vec<String> = (0..100).map(|i| format!("long-argument-{i:03}")).collect();
+    let big = format!("PROVSCOPE_BIG={}", "x".repeat(2000));
+    let mut cmd = vec!["env", "-i", big.as_str(), "/bin/echo"];
+    cmd.extend(args.iter().map(String::as_str));
+    let g = capture_with(dir.path(), &["--env"], &cmd);
+    for a in [&args[0], &args[50], &args[99]] {
+        let found = with_attr(&g, "argv", "cf:value", a);
+        assert!(!found.is_empty(), "argument {a} is recorded");
+    }
+    let envp = with_attr(&g, "envp", "cf:value", &big);
+    assert_eq!(envp.len(), 1, "the 2 KB variable is one whole envp entity");
+    assert_eq!(text(&g, envp[0], "cf:truncated").as_deref(), Some("false"));
+}

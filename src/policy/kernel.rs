@@ -12,11 +12,11 @@
 use crate::capture::builder::Builder;
 use crate::capture::builder::type_filter::TypeFilter;
 use crate::capture::ebpf::flow::{propagate_class_mask, propagate_kind_bit};
-use crate::capture::ebpf::syscalls::Class;
 use crate::capture::ebpf::probe::{
     IPV4_RULES_MAX, InodeKey, Ipv4Filter, OPAQUE, PROPAGATE, Probe, ProbeError, RECORD, TRACKED,
     kernel_dev,
 };
+use crate::capture::ebpf::syscalls::Class;
 use crate::policy::control::{FilterReport, PolicyControl};
 use crate::policy::resolve::{group_id, inode_of, user_id};
 use crate::policy::{Compression, Ipv4Rule, NetOp, NetWay, Policy, Setting, Subject};

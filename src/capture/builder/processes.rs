@@ -78,14 +78,10 @@ impl Builder {
     }
 
     /// One entity per NUL-separated string of `area` (argv or envp, CamFlow's `cf:value`
-    /// and `cf:truncated`), each linked to the process by `what.relation`. At most 64,
-    /// for a long /proc cmdline (the kernel side sends at most PS_STR_MAX bytes).
+    /// and `cf:truncated`), each linked to the process by `what.relation`. Every one: the
+    /// kernel side sends at most PS_EXEC_AREA bytes of each area.
     fn exec_strings(&mut self, what: Strings, memory: ObjRef, area: &[u8], cut: bool) {
-        let parts: Vec<&[u8]> = area
-            .split(|&b| b == 0)
-            .filter(|a| !a.is_empty())
-            .take(64)
-            .collect();
+        let parts: Vec<&[u8]> = area.split(|&b| b == 0).filter(|a| !a.is_empty()).collect();
         let last = parts.len().saturating_sub(1);
         for (i, a) in parts.into_iter().enumerate() {
             let text = name_bytes::escape(a).into_owned();

@@ -9,9 +9,8 @@ use std::fmt;
 /// Offset of the string area; records without strings end here.
 pub const HEADER_LEN: usize = 232;
 const STR_MAX: usize = 256;
-/// Where exec's envp starts (after the two string slots); a record with it is this long
-/// plus one slot.
-const ENV_AT: usize = HEADER_LEN + 2 * STR_MAX;
+/// Where exec's argv starts (after the two string slots), envp right after it.
+const EXEC_AT: usize = HEADER_LEN + 2 * STR_MAX;
 const OBJ_LEN: usize = 56;
 
 /// What an fd referred to when the syscall returned.
@@ -251,7 +250,7 @@ fn object_at(b: &[u8], at: usize) -> FdObject {
 /// String slot `i`: `len` counts the terminating NUL for C strings; raw byte slots
 /// (argv, sockaddr) have no NUL to drop, so trailing NULs are trimmed only once.
 fn string_at(b: &[u8], slot: usize, len: usize) -> Option<Vec<u8>> {
-    bytes_at(b, HEADER_LEN + slot * STR_MAX, len)
+    bytes_at(b, HEADER_LEN + slot * STR_MAX, len.min(STR_MAX))
 }
 
 /// The `len` bytes (at most one slot) of a string area at `start`, one trailing NUL
@@ -260,7 +259,6 @@ fn bytes_at(b: &[u8], start: usize, len: usize) -> Option<Vec<u8>> {
     if len == 0 {
         return None;
     }
-    let len = len.min(STR_MAX);
     let bytes = b.get(start..start + len)?;
     let mut v = bytes.to_vec();
     if v.last() == Some(&0) {
@@ -326,8 +324,9 @@ pub fn decode(b: &[u8]) -> Result<Event, DecodeError> {
             child_tgid: aux[1],
         }),
         3 => {
-            let env_len = aux[1] as usize;
-            if env_len > 0 && b.len() < ENV_AT + STR_MAX {
+            let (argv_len, env_len) = (aux[2] as usize, aux[1] as usize);
+            let env_at = EXEC_AT + argv_len;
+            if b.len() < env_at + env_len {
                 return Err(DecodeError::Short(b.len()));
             }
             Ok(Event::Exec(ExecEvent {
@@ -336,9 +335,9 @@ pub fn decode(b: &[u8]) -> Result<Event, DecodeError> {
                 filename: string_at(b, 0, str_len[0]).unwrap_or_default(),
                 file: object_at(b, 112),
                 script: flags & 4 != 0,
-                argv: string_at(b, 1, str_len[1]).unwrap_or_default(),
+                argv: bytes_at(b, EXEC_AT, argv_len).unwrap_or_default(),
                 argv_cut: cut[1],
-                envp: bytes_at(b, ENV_AT, env_len).unwrap_or_default(),
+                envp: bytes_at(b, env_at, env_len).unwrap_or_default(),
                 envp_cut: flags & 8 != 0,
             }))
         }
@@ -384,22 +383,31 @@ mod tests {
         assert!(e.strings[1].is_none());
     }
 
+    /// An exec record as the kernel side writes it: the filename in slot 0, then argv
+    /// and envp in the exec area, their lengths in aux[2] and aux[1].
+    fn exec_record(filename: &[u8], argv: &[u8], envp: &[u8]) -> Vec<u8> {
+        let mut b = record(3, &[filename]);
+        b.resize(EXEC_AT, 0);
+        b.extend_from_slice(argv);
+        b.extend_from_slice(envp);
+        b[100..104].copy_from_slice(&(envp.len() as u32).to_le_bytes());
+        b[104..108].copy_from_slice(&(argv.len() as u32).to_le_bytes());
+        b
+    }
+
     #[test]
     fn an_exec_with_its_environment_decodes() {
-        let mut b = record(3, &[b"/usr/bin/env", b"env\0-i"]);
-        b.resize(ENV_AT + STR_MAX, 0);
-        let env = b"SECRET=1\0PATH=/bin\0";
-        b[ENV_AT..ENV_AT + env.len()].copy_from_slice(env);
-        b[100..104].copy_from_slice(&(env.len() as u32).to_le_bytes());
+        let mut b = exec_record(b"/usr/bin/env", b"env\0-i\0", b"SECRET=1\0PATH=/bin\0");
         b[228..232].copy_from_slice(&8u32.to_le_bytes());
         let Event::Exec(e) = decode(&b).unwrap() else {
             panic!("not an exec")
         };
         assert_eq!(e.filename, b"/usr/bin/env");
+        assert_eq!(e.argv, b"env\0-i");
         assert_eq!(e.envp, b"SECRET=1\0PATH=/bin");
         assert!(e.envp_cut && !e.argv_cut);
-        // Without envp the record is two slots long, and promising one it lacks is refused.
-        let plain = record(3, &[b"/bin/true", b"true"]);
+        // Without envp the record ends after argv, and promising bytes it lacks is refused.
+        let plain = exec_record(b"/bin/true", b"true\0", b"");
         let Event::Exec(e) = decode(&plain).unwrap() else {
             panic!("not an exec")
         };
@@ -407,6 +415,18 @@ mod tests {
         let mut short = plain;
         short[100] = 4;
         assert!(matches!(decode(&short), Err(DecodeError::Short(_))));
+    }
+
+    #[test]
+    fn an_exec_keeps_arguments_longer_than_a_string_slot() {
+        let argv: Vec<u8> = (0..60)
+            .flat_map(|i| format!("argument-{i:03}\0").into_bytes())
+            .collect();
+        assert!(argv.len() > STR_MAX);
+        let Event::Exec(e) = decode(&exec_record(b"/bin/echo", &argv, b"")).unwrap() else {
+            panic!("not an exec")
+        };
+        assert_eq!(e.argv.len(), argv.len() - 1, "all of argv but its last NUL");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 #include "bpf_defs.h"
 
-#define PS_ABI_VERSION 3
+#define PS_ABI_VERSION 4
+/* exec: bytes of argv and of envp kept, each (CamFlow keeps 4096 per argument). */
+#define PS_EXEC_AREA 4096
 #define PS_STR_MAX 256
 #define PS_NR_MAX 512
 #define PS_COUNTERS 32
@@ -45,14 +47,14 @@ struct ps_event {
     __s64 ret;       /* syscall return value */
     __u64 args[6];   /* syscall arguments */
     __u32 aux[4];    /* fork: child tid, child tgid; exit: 1 when the process ends; pipe fds;
-                      * exec: old pid, then the bytes of envp in env (0 = absent) */
+                      * exec: old pid, bytes of envp, bytes of argv (in exec_area) */
     struct ps_obj obj[2];
     __u16 str_len[2]; /* bytes read into str[i] including the NUL; 0 = absent */
     __u32 flags;      /* PS_EV_* */
     char str[2][PS_STR_MAX];
-    /* exec's envp, only when PS_CFG_ENV asks for it: sent only then, so every other
-     * record stays as short as before. */
-    char env[PS_STR_MAX];
+    /* exec only: argv, then (when PS_CFG_ENV asks for it) envp right after it; sent as
+     * long as they are, so no other record grows. */
+    char exec_area[2 * PS_EXEC_AREA];
 };
 
 /* The offsets src/capture/ebpf/event.rs decodes: a change here fails the build. */
@@ -62,7 +64,8 @@ _Static_assert(__builtin_offsetof(struct ps_event, aux) == 96, "ps_event.aux");
 _Static_assert(__builtin_offsetof(struct ps_event, obj) == 112, "ps_event.obj");
 _Static_assert(__builtin_offsetof(struct ps_event, str_len) == 224, "ps_event.str_len");
 _Static_assert(__builtin_offsetof(struct ps_event, str) == 232, "ps_event.str");
-_Static_assert(__builtin_offsetof(struct ps_event, env) == 232 + 2 * PS_STR_MAX, "ps_event.env");
+_Static_assert(__builtin_offsetof(struct ps_event, exec_area) == 232 + 2 * PS_STR_MAX,
+               "ps_event.exec_area");
 
 /* A packet (PS_PACKET), as CamFlow identifies one: the IP and TCP/UDP header fields are
  * kept in network byte order, as CamFlow's packet identifier keeps them, and the socket

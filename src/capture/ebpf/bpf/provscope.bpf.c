@@ -62,31 +62,36 @@ static __always_inline void read_string(struct ps_event *e, int slot, __u64 ptr)
         e->flags |= slot ? PS_EV_STR1_CUT : PS_EV_STR0_CUT;
 }
 
-/* Bytes [start, end) of the current task's memory into `dst` (PS_STR_MAX bytes), cut to
- * fit (then *cut is set, also when they fill it exactly). Returns how many were read; 0
- * when there were none or they could not be read. */
-static __always_inline __u16 read_user_area(char *dst, unsigned long start, unsigned long end,
-                                            int *cut)
+/* Bytes [start, end) of the current task's memory into `dst` (room for `max` bytes, at
+ * most PS_EXEC_AREA), cut to fit (then *cut is set, also when they fill it exactly).
+ * Returns how many were read; 0 when there were none or they could not be read. */
+static __always_inline __u32 read_user_area(char *dst, unsigned long start, unsigned long end,
+                                            unsigned long max, int *cut)
 {
     if (end <= start)
         return 0;
     unsigned long len = end - start;
-    if (len >= PS_STR_MAX) {
-        len = PS_STR_MAX;
+    if (max > PS_EXEC_AREA)
+        max = PS_EXEC_AREA;
+    if (len >= max) {
+        len = max;
         *cut = 1;
     }
     if (bpf_probe_read_user(dst, len, (const void *)start) != 0)
         return 0;
-    return (__u16)len;
+    return (__u32)len;
 }
 
 /* Writes the record; 1 when it was written, 0 when it was lost (and counted). */
 static __always_inline int send(struct ps_config *cfg, struct ps_event *e)
 {
     __u64 size = __builtin_offsetof(struct ps_event, str);
-    if (e->kind == PS_EXEC && e->aux[1])
-        size = sizeof(struct ps_event);
-    else if (e->str_len[1])
+    if (e->kind == PS_EXEC) {
+        __u32 area = (e->aux[1] & (2 * PS_EXEC_AREA - 1)) + (e->aux[2] & (2 * PS_EXEC_AREA - 1));
+        size = __builtin_offsetof(struct ps_event, exec_area) + area;
+        if (size > sizeof(struct ps_event))
+            size = sizeof(struct ps_event);
+    } else if (e->str_len[1])
         size += 2 * PS_STR_MAX;
     else if (e->str_len[0])
         size += PS_STR_MAX;
@@ -352,7 +357,7 @@ int handle_exec(unsigned long long *ctx)
         return 0;
     }
     /* argv and, when asked, envp: the new program's arguments and environment, NUL
-     * separated, from its own memory, each cut at PS_STR_MAX bytes. */
+     * separated, from its own memory, each cut at PS_EXEC_AREA bytes. */
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     struct mm_struct *mm = 0;
     unsigned long start = 0, end = 0;
@@ -362,20 +367,19 @@ int handle_exec(unsigned long long *ctx)
         CORE_READ(end, mm->arg_end);
     }
     int cut = 0;
-    e->str_len[1] = read_user_area(e->str[1], start, end, &cut);
+    __u32 argv = read_user_area(e->exec_area, start, end, PS_EXEC_AREA, &cut);
+    e->aux[2] = argv;
     if (cut)
         e->flags |= PS_EV_STR1_CUT;
-    if (mm && (cfg->flags & PS_CFG_ENV)) {
+    if (mm && (cfg->flags & PS_CFG_ENV) && argv <= PS_EXEC_AREA) {
         start = end = 0;
         CORE_READ(start, mm->env_start);
         CORE_READ(end, mm->env_end);
         cut = 0;
-        e->aux[1] = read_user_area(e->env, start, end, &cut);
+        e->aux[1] = read_user_area(e->exec_area + argv, start, end, PS_EXEC_AREA, &cut);
         if (cut)
             e->flags |= PS_EV_ENV_CUT;
     }
-    if (!e->str_len[1] && e->str_len[0])
-        e->str_len[1] = 1; /* keep the layout: slot 1 present but empty */
     advance_generation(0);
     send(cfg, e);
     return 0;
