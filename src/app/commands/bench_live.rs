@@ -21,6 +21,9 @@ const BATCH: usize = 4096;
 /// Batches between ticks (the feed sends one every 100 ms at most; a tick is 250 ms).
 const BATCHES_PER_TICK: usize = 3;
 
+/// Vertices and relations.
+type GraphSize = (usize, usize);
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -62,6 +65,8 @@ pub fn run(trace: &str) -> CommandResult {
     let total = all.len();
     let mut state = live_state(trace);
     let (mut feeds, mut ticks, mut refresh_ticks) = (Vec::new(), Vec::new(), Vec::new());
+    // Each tick with the graph's size before and after it, to see what the slowest did.
+    let mut slowest: Vec<(Duration, GraphSize, GraphSize)> = Vec::new();
     let started = Instant::now();
     let mut sent = 0;
     while !all.is_empty() {
@@ -82,12 +87,19 @@ pub fn run(trace: &str) -> CommandResult {
                 .as_ref()
                 .map_or(0, |l| l.ticks + 1)
                 .is_multiple_of(TICKS_PER_SECOND);
+            let before = (state.graph.node_count(), state.graph.edge_count());
             let t = Instant::now();
             state.update(Msg::Tick);
+            let took = t.elapsed();
+            slowest.push((
+                took,
+                before,
+                (state.graph.node_count(), state.graph.edge_count()),
+            ));
             if refreshes {
-                refresh_ticks.push(t.elapsed());
+                refresh_ticks.push(took);
             } else {
-                ticks.push(t.elapsed());
+                ticks.push(took);
             }
         }
     }
@@ -111,5 +123,12 @@ pub fn run(trace: &str) -> CommandResult {
     describe("batch arrival", &mut feeds);
     describe("tick", &mut ticks);
     describe("tick+refresh", &mut refresh_ticks);
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for (took, (n0, e0), (n1, e1)) in slowest.iter().take(3) {
+        println!(
+            "slow tick {:>7.2} ms: vertices {n0} -> {n1}, relations {e0} -> {e1}",
+            ms(*took)
+        );
+    }
     Ok(())
 }
