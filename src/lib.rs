@@ -4,6 +4,7 @@
 pub mod app;
 pub mod capture;
 pub mod graph;
+pub mod large_alloc;
 pub mod policy;
 pub mod text;
 pub mod views;

@@ -4,9 +4,11 @@
 /// and the view frees them on another, and glibc then grows the capture thread's arena
 /// one page-protection call at a time (tens of thousands a second, more of that thread's
 /// time than building the records); mimalloc's thread-local heaps take such frees back
-/// cheaply.
+/// cheaply. Blocks of a megabyte and more are mapped from the kernel and grown with
+/// mremap instead (large_alloc.rs): the graph's big vectors then grow without a copy.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: provscope::large_alloc::RemapLarge<mimalloc::MiMalloc> =
+    provscope::large_alloc::RemapLarge(mimalloc::MiMalloc);
 
 fn main() -> std::process::ExitCode {
     provscope::app::cli::main()

@@ -22,7 +22,40 @@ const BATCH: usize = 4096;
 const BATCHES_PER_TICK: usize = 3;
 
 /// Vertices and relations.
-type GraphSize = (usize, usize);
+pub(crate) type GraphSize = (usize, usize);
+
+/// The graph's size now.
+pub(crate) fn graph_size(state: &AppState) -> GraphSize {
+    (state.graph.node_count(), state.graph.edge_count())
+}
+
+/// Every update timed with the graph's size before and after it, to tie the slowest to
+/// what grew.
+#[derive(Default)]
+pub(crate) struct Slowest(Vec<(Duration, &'static str, GraphSize, GraphSize)>);
+
+impl Slowest {
+    pub(crate) fn push(
+        &mut self,
+        took: Duration,
+        what: &'static str,
+        before: GraphSize,
+        after: GraphSize,
+    ) {
+        self.0.push((took, what, before, after));
+    }
+
+    /// Prints the `n` slowest.
+    pub(crate) fn print(&mut self, n: usize) {
+        self.0.sort_by_key(|s| std::cmp::Reverse(s.0));
+        for (took, what, (n0, e0), (n1, e1)) in self.0.iter().take(n) {
+            println!(
+                "slowest {what:<12} {:>7.2} ms: vertices {n0} -> {n1}, relations {e0} -> {e1}",
+                ms(*took)
+            );
+        }
+    }
+}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -65,8 +98,7 @@ pub fn run(trace: &str) -> CommandResult {
     let total = all.len();
     let mut state = live_state(trace);
     let (mut feeds, mut ticks, mut refresh_ticks) = (Vec::new(), Vec::new(), Vec::new());
-    // Each tick with the graph's size before and after it, to see what the slowest did.
-    let mut slowest: Vec<(Duration, GraphSize, GraphSize)> = Vec::new();
+    let mut slowest = Slowest::default();
     let started = Instant::now();
     let mut sent = 0;
     while !all.is_empty() {
@@ -87,15 +119,11 @@ pub fn run(trace: &str) -> CommandResult {
                 .as_ref()
                 .map_or(0, |l| l.ticks + 1)
                 .is_multiple_of(TICKS_PER_SECOND);
-            let before = (state.graph.node_count(), state.graph.edge_count());
+            let before = graph_size(&state);
             let t = Instant::now();
             state.update(Msg::Tick);
             let took = t.elapsed();
-            slowest.push((
-                took,
-                before,
-                (state.graph.node_count(), state.graph.edge_count()),
-            ));
+            slowest.push(took, "tick", before, graph_size(&state));
             if refreshes {
                 refresh_ticks.push(took);
             } else {
@@ -123,12 +151,6 @@ pub fn run(trace: &str) -> CommandResult {
     describe("batch arrival", &mut feeds);
     describe("tick", &mut ticks);
     describe("tick+refresh", &mut refresh_ticks);
-    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
-    for (took, (n0, e0), (n1, e1)) in slowest.iter().take(3) {
-        println!(
-            "slow tick {:>7.2} ms: vertices {n0} -> {n1}, relations {e0} -> {e1}",
-            ms(*took)
-        );
-    }
+    slowest.print(3);
     Ok(())
 }

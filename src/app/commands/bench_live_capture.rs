@@ -8,7 +8,7 @@
 //! waits for its frame.
 
 use crate::app::cli::{CommandResult, Failure};
-use crate::app::commands::bench_live::{describe, live_state};
+use crate::app::commands::bench_live::{Slowest, describe, graph_size, live_state};
 use crate::app::live::TICKS_PER_SECOND;
 use crate::app::run::{AppEvent, handle_event, next_event};
 use crate::capture::ebpf::probe::{ProbeError, has_privilege};
@@ -83,6 +83,7 @@ pub fn run(seconds: u64, loops: usize) -> CommandResult {
     let workload = Workload::start(loops)?;
     let mut state = live_state("this machine");
     let mut times = Times::default();
+    let mut slowest = Slowest::default();
     let mut drops: Vec<(&'static str, u64)> = Vec::new();
     let tick = Duration::from_millis(1000 / TICKS_PER_SECOND);
     let started = Instant::now();
@@ -117,9 +118,12 @@ pub fn run(seconds: u64, loops: usize) -> CommandResult {
             }
             _ => Kind::Tick,
         };
+        let before = graph_size(&state);
         let t = Instant::now();
         let _ = handle_event(&mut state, event);
-        times.push(kind, t.elapsed());
+        let took = t.elapsed();
+        times.push(kind, took);
+        slowest.push(took, kind.name(), before, graph_size(&state));
     }
     drop(workload);
     let elapsed = started.elapsed().as_secs_f64();
@@ -139,6 +143,7 @@ pub fn run(seconds: u64, loops: usize) -> CommandResult {
     describe("ingest step", &mut times.ingest);
     describe("tick", &mut times.tick);
     describe("tick+refresh", &mut times.refresh);
+    slowest.print(3);
     Ok(())
 }
 
@@ -149,6 +154,17 @@ enum Kind {
     Ingest,
     Tick,
     Refresh,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Feed => "batch",
+            Kind::Ingest => "ingest step",
+            Kind::Tick => "tick",
+            Kind::Refresh => "tick+refresh",
+        }
+    }
 }
 
 /// Update times by kind.
