@@ -323,3 +323,34 @@ fn a_policy_that_drops_packets_stops_them_in_the_kernel() {
         );
     }
 }
+
+#[test]
+fn a_file_opened_before_tracking_began_is_named_when_a_tracked_process_writes_it() {
+    if !can_capture() {
+        return;
+    }
+    // On the root file system, and on another mount (the path walk crosses into it).
+    for base in [std::env::temp_dir(), std::path::PathBuf::from("/dev/shm")] {
+        let dir = tempfile::tempdir_in(&base).unwrap();
+        let [secret, out] = ["secret", "out"].map(|n| path_of(dir.path(), n));
+        std::fs::write(&secret, "the secret").unwrap();
+        // The shell, never tracked, opens `out`; cat becomes tracked by reading the
+        // secret and then writes `out` through the fd it was given: no recorded open
+        // names it.
+        let policy = format!("[provenance]\nall=false\n[file]\npropagate={secret}\n");
+        let script = format!("cat {secret} > {out}");
+        let (g, _) = capture_under_policy(dir.path(), &policy, &["sh", "-c", &script]);
+        let written = by_path(&g, &out, "file");
+        assert!(
+            !written.is_empty(),
+            "{out}: the written file is named by its path"
+        );
+        let lineage = backward(&g, &written, &NOT_DATA);
+        assert!(
+            by_path(&g, &secret, "file")
+                .iter()
+                .any(|n| lineage.contains(n)),
+            "{out} traces back to the secret"
+        );
+    }
+}

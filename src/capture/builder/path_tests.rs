@@ -1,6 +1,7 @@
 //! Relative names resolve against the working directory the builder followed, however
 //! the caller filled the registers: an `int` fd such as AT_FDCWD may arrive with the
-//! upper half of its register zero.
+//! upper half of its register zero. A path the kernel side read for an fd's object names
+//! it only when nothing else did.
 
 use super::test_events::{actor, exec, host};
 use super::*;
@@ -16,6 +17,7 @@ fn syscall(nr: u32, args: [u64; 6], s0: &[u8], obj: FdObject) -> Event {
         objects: [obj, FdObject::default()],
         strings: [Some(s0.to_vec()), None],
         cut: [false, false],
+        object_path: [false; 2],
     })
 }
 
@@ -34,4 +36,35 @@ fn openat_with_a_zero_extended_at_fdcwd_resolves_against_the_working_directory()
     b.handle(&syscall(257, [0xffff_ff9c, 0, 0, 0, 0, 0], b"x.txt", file));
     let out: String = b.take_output().map(|e| e.text()).collect();
     assert!(out.contains("\"cf:pathname\":\"/srv/data/x.txt\""), "{out}");
+}
+
+#[test]
+fn a_path_the_kernel_read_for_an_fd_names_the_object_once_and_only_if_unnamed() {
+    let mut b = Builder::new(host());
+    b.handle(&exec(actor(300, 300), b"/bin/cat", b"cat\0", b""));
+    let file = |ino| FdObject {
+        ino,
+        dev: 8,
+        mode: 0o100644,
+        ..FdObject::default()
+    };
+    let write_with_path = |ino, path: &[u8]| match syscall(1, [1, 0, 0, 0, 0, 0], path, file(ino)) {
+        Event::Syscall(mut e) => {
+            e.object_path = [true, false];
+            Event::Syscall(e)
+        }
+        other => other,
+    };
+    // An fd the capture never saw opened: named by the kernel side's path.
+    b.handle(&write_with_path(50, b"/srv/out.log"));
+    // A file the capture saw opened keeps the name of that open.
+    b.handle(&syscall(2, [0; 6], b"/srv/in.txt", file(51)));
+    b.handle(&write_with_path(51, b"/srv/elsewhere.txt"));
+    let out: String = b.take_output().map(|e| e.text()).collect();
+    assert!(out.contains("\"cf:pathname\":\"/srv/out.log\""), "{out}");
+    assert!(out.contains("\"cf:pathname\":\"/srv/in.txt\""), "{out}");
+    assert!(
+        !out.contains("elsewhere"),
+        "an object with a name is not renamed: {out}"
+    );
 }

@@ -32,8 +32,20 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
     let task = b.task(actor);
     b.task_id = b.obj(task).id;
     let obj0 = &e.objects[0];
-    let str0 = e.strings[0].as_deref().unwrap_or_default();
-    let str1 = e.strings[1].as_deref().unwrap_or_default();
+    for (i, object) in e.objects.iter().enumerate() {
+        if e.object_path[i] {
+            b.name_if_unnamed(object, e.strings[i].as_deref().unwrap_or_default());
+        }
+    }
+    // A path the kernel side read for an object is no argument of the call.
+    let arg = |i: usize| -> &[u8] {
+        if e.object_path[i] {
+            &[]
+        } else {
+            e.strings[i].as_deref().unwrap_or_default()
+        }
+    };
+    let (str0, str1) = (arg(0), arg(1));
     // The directory fd of an `*at` call, resolved by the kernel side.
     let dir = Some(&e.objects[1]);
     match spec.class {
@@ -233,6 +245,18 @@ pub(super) fn handle(b: &mut Builder, e: &SyscallEvent) {
 }
 
 impl Builder {
+    /// Names an object that came by fd with the path the kernel side read for it, unless
+    /// it already has a name (an open the capture recorded named it).
+    fn name_if_unnamed(&mut self, o: &FdObject, path: &[u8]) {
+        if o.ino == 0 || !path.starts_with(b"/") {
+            return;
+        }
+        let r = self.fd_object(o);
+        if !self.path_of.contains_key(&r) {
+            self.name(r, path);
+        }
+    }
+
     fn fd_object(&mut self, o: &FdObject) -> ObjRef {
         self.inode(o.dev, o.ino, o.mode)
     }

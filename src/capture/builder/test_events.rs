@@ -64,6 +64,7 @@ pub fn call(ts: u64, tid: u32, nr: u32, o: FdObject) -> Event {
         objects: [o, FdObject::default()],
         strings: [None, None],
         cut: [false; 2],
+        object_path: [false; 2],
     })
 }
 

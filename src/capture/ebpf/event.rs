@@ -191,6 +191,9 @@ pub struct SyscallEvent {
     pub strings: [Option<Vec<u8>>; 2],
     /// Which strings were cut at 255 bytes.
     pub cut: [bool; 2],
+    /// `strings[i]` is no argument but the path of `objects[i]`, read from its dentry: a
+    /// file that came by fd with no recorded open to name it (track-only mode).
+    pub object_path: [bool; 2],
 }
 
 /// Why a record could not be decoded.
@@ -316,6 +319,7 @@ pub fn decode(b: &[u8]) -> Result<Event, DecodeError> {
                 objects: [object_at(b, 112), object_at(b, 112 + OBJ_LEN)],
                 strings: [string_at(b, 0, str_len[0]), string_at(b, 1, str_len[1])],
                 cut,
+                object_path: [flags & 16 != 0, flags & 32 != 0],
             }))
         }
         2 => Ok(Event::Fork {

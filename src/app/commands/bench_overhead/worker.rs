@@ -24,23 +24,23 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[value(rename_all = "kebab-case")]
 pub enum Workload {
-    /// [`Row::NullRead`].
+    /// 1-byte reads of /dev/zero.
     NullRead,
-    /// [`Row::NullWrite`].
+    /// 1-byte writes to /dev/null.
     NullWrite,
-    /// [`Row::Stat`].
+    /// stat of a file.
     Stat,
-    /// [`Row::OpenClose`].
+    /// open and close of a file.
     OpenClose,
-    /// [`Row::ForkExit`].
+    /// fork, and the child exits.
     ForkExit,
-    /// [`Row::ForkExec`].
+    /// fork, and the child execs a program.
     ForkExec,
-    /// [`Row::ForkSh`].
+    /// fork, and the child runs /bin/sh -c.
     ForkSh,
-    /// [`Row::Create0k`] then [`Row::Delete0k`] on the same files, as LMbench's lat_fs.
+    /// Create empty files, then delete them (LMbench's lat_fs 0k).
     Files0k,
-    /// [`Row::Create10k`] then [`Row::Delete10k`].
+    /// Create 10 KB files, then delete them (lat_fs 10k).
     Files10k,
 }
 

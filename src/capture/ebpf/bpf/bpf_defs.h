@@ -69,6 +69,8 @@ static long (*bpf_probe_read_kernel_str)(void *dst, __u32 size,
 static long (*bpf_ringbuf_output)(void *ringbuf, void *data, __u64 size,
                                   __u64 flags) = (void *)130;
 static __u64 (*bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)134;
+/* Calls `fn(i, ctx)` for i below `n` until it returns 1: verified once, not per pass. */
+static long (*bpf_loop)(__u32 n, void *fn, void *ctx, __u64 flags) = (void *)181;
 /* The current task as a BTF pointer: its fields are then read with plain loads. */
 static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
 

@@ -118,6 +118,8 @@ _Static_assert(__builtin_offsetof(struct ps_packet_content, data) == 72, "ps_pac
 #define PS_EV_STR1_CUT 2
 #define PS_EV_SCRIPT 4   /* exec: the program was a script; obj[0] is its interpreter */
 #define PS_EV_ENV_CUT 8  /* exec: envp filled its buffer: the environment may be longer */
+#define PS_EV_OBJ0_PATH 16 /* str[0] is obj[0]'s path, from its dentry (names.h) */
+#define PS_EV_OBJ1_PATH 32 /* str[1] is obj[1]'s path, from its dentry */
 
 /* Syscall table entry: which relation class a syscall belongs to, and which arguments
  * name fds, strings, socket addresses and fd pairs. 7 means "none", 6 "the return value". */

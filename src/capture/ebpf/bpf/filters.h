@@ -7,6 +7,7 @@
 
 #include "maps.h"
 #include "tracking.h"
+#include "names.h"
 
 /* True when user or group `id` is filtered: a bit for small ids, a hash key otherwise. */
 static __always_inline int id_filtered(void *bits, void *hash, __u32 id)
@@ -99,16 +100,11 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
 /* Object filters, once the syscall's objects are known: an opaque inode hides the
  * event; tracking spreads along the call's information flow (tracking.h); in track-only
  * mode the event is recorded when its process or one of its objects is tracked.
- * A global function: the verifier checks it once, not again for every path of the
- * syscall program that reaches it (inlined, it made loading ten times slower). */
-__attribute__((noinline)) int objects_pass(struct ps_event *e, __u32 pf, __u32 spec)
+ * User space sets the inode filter whenever inodes may be tracked or propagation is on,
+ * so without it an untracked process in track-only mode never got this far. */
+static __always_inline int objects_decide(struct ps_config *cfg, struct ps_event *e, __u32 pf,
+                                          __u32 spec)
 {
-    struct ps_config *cfg = get_config();
-    if (!e || !cfg)
-        return 0;
-    __u32 tgid = e->tgid;
-    /* User space sets the inode filter whenever inodes may be tracked or propagation is
-     * on, so without it an untracked process in track-only mode never got this far. */
     if (!(cfg->flags & PS_CFG_INODE_FILTER))
         return 1;
     __u32 f0 = inode_flags(&e->obj[0]);
@@ -118,10 +114,40 @@ __attribute__((noinline)) int objects_pass(struct ps_event *e, __u32 pf, __u32 s
         return 0;
     }
     if (cfg->flags & PS_CFG_PROPAGATE)
-        pf = propagate(cfg, e, tgid, pf, f0, f1, spec);
+        pf = propagate(cfg, e, e->tgid, pf, f0, f1, spec);
     if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) && !((f0 | f1) & PS_TRACKED)) {
         count(PS_C_F_TRACK);
         return 0;
+    }
+    return 1;
+}
+
+/* objects_decide, then, for a recorded event in track-only mode, the names of the files
+ * that came by fd (`file0`, `file1`: their struct file *) with no recorded open to name
+ * them (names.h), each into the string slot the call leaves unused. A global function:
+ * the verifier checks it once, not again for every path of the syscall program that
+ * reaches it (inlined, it made loading ten times slower). */
+__attribute__((noinline)) int objects_pass(struct ps_event *e, __u32 pf, __u32 spec,
+                                           __u64 file0, __u64 file1)
+{
+    struct ps_config *cfg = get_config();
+    if (!e || !cfg || !objects_decide(cfg, e, pf, spec))
+        return 0;
+    if (!(cfg->flags & PS_CFG_TRACK_ONLY))
+        return 1;
+    if (PS_SPEC_STR_A(spec) >= 6 && file0 && needs_name(&e->obj[0])) {
+        int n = file_path(file0, (struct ps_str *)e->str[0]);
+        if (n > 0) {
+            e->str_len[0] = (__u16)n;
+            e->flags |= PS_EV_OBJ0_PATH;
+        }
+    }
+    if (PS_SPEC_STR_B(spec) >= 6 && PS_SPEC_ADDR(spec) >= 5 && file1 && needs_name(&e->obj[1])) {
+        int n = file_path(file1, (struct ps_str *)e->str[1]);
+        if (n > 0) {
+            e->str_len[1] = (__u16)n;
+            e->flags |= PS_EV_OBJ1_PATH;
+        }
     }
     return 1;
 }

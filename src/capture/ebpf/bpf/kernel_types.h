@@ -93,9 +93,44 @@ struct unix_sock {
     struct sock *peer;
 };
 
+/* A name: its length (beside the hash) and bytes. */
+struct qstr {
+    union {
+        struct {
+            __u32 hash;
+            __u32 len;
+        };
+        __u64 hash_len;
+    };
+    const unsigned char *name;
+};
+
+struct dentry {
+    struct dentry *d_parent;
+    struct qstr d_name;
+};
+
+struct vfsmount {
+    struct dentry *mnt_root;
+};
+
+/* A mount: the vfsmount is embedded; mnt_mountpoint is where it is mounted on its
+ * parent. */
+struct mount {
+    struct mount *mnt_parent;
+    struct dentry *mnt_mountpoint;
+    struct vfsmount mnt;
+};
+
+struct path {
+    struct vfsmount *mnt;
+    struct dentry *dentry;
+};
+
 struct file {
     struct inode *f_inode;
     void *private_data;
+    struct path f_path;
 };
 
 struct fdtable {

@@ -201,7 +201,7 @@ int handle_sys_exit(unsigned long long *ctx)
     if (compressible)
         describe_file(first, &e->obj[0]);
     else if (which != PS_ARG_NONE)
-        resolve_fd(task, (long)arg_value(e, which), &e->obj[0]);
+        first = resolve_fd(task, (long)arg_value(e, which), &e->obj[0]);
     which = PS_SPEC_FD_B(spec);
     struct file *second = 0;
     if (which != PS_ARG_NONE)
@@ -221,7 +221,7 @@ int handle_sys_exit(unsigned long long *ctx)
         count(PS_C_UNRESOLVED);
         return 0;
     }
-    if (!objects_pass(e, pf, spec))
+    if (!objects_pass(e, pf, spec, (__u64)first, (__u64)second))
         return 0;
     if (rule_flags && e->obj[0].ino)
         mark_inode(&e->obj[0], inode_flags(&e->obj[0]) | rule_flags);
@@ -233,6 +233,7 @@ int handle_sys_exit(unsigned long long *ctx)
     }
     remember_socket(&e->obj[0], e);
     remember_socket(&e->obj[1], e);
+
     which = PS_SPEC_STR_A(spec);
     if (which < 6)
         read_string(e, 0, e->args[which]);
