@@ -13,6 +13,7 @@ use common::can_capture;
 use common::capture::capture_under_policy;
 use common::walk::{NOT_DATA, backward, by_path};
 use provscope::graph::ProvGraph;
+use provscope::graph::store::NodeId;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -25,6 +26,14 @@ fn open_dir() -> tempfile::TempDir {
 
 fn path_of(dir: &Path, name: &str) -> String {
     dir.join(name).to_string_lossy().into_owned()
+}
+
+/// True when information in `nodes` can have come from the file at `source`.
+fn traces_back(g: &ProvGraph, nodes: &[NodeId], source: &str) -> bool {
+    let lineage = backward(g, nodes, &NOT_DATA);
+    by_path(g, source, "file")
+        .iter()
+        .any(|n| lineage.contains(n))
 }
 
 /// True when the graph names `path` at all (a path entity, whatever it names).
@@ -61,11 +70,8 @@ fn tracking_propagates_from_a_file_through_the_processes_that_copy_it() {
         !copy2_nodes.is_empty(),
         "the second copy was written by a process that read a propagating file"
     );
-    let lineage = backward(&g, &copy2_nodes, &NOT_DATA);
     assert!(
-        by_path(&g, &secret, "file")
-            .iter()
-            .any(|n| lineage.contains(n)),
+        traces_back(&g, &copy2_nodes, &secret),
         "the second copy traces back to the secret"
     );
     assert!(!by_path(&g, &copy, "file").is_empty());
@@ -345,11 +351,8 @@ fn a_file_opened_before_tracking_began_is_named_when_a_tracked_process_writes_it
             !written.is_empty(),
             "{out}: the written file is named by its path"
         );
-        let lineage = backward(&g, &written, &NOT_DATA);
         assert!(
-            by_path(&g, &secret, "file")
-                .iter()
-                .any(|n| lineage.contains(n)),
+            traces_back(&g, &written, &secret),
             "{out} traces back to the secret"
         );
     }

@@ -99,13 +99,18 @@ pub(super) struct Seeds {
     ever_propagated: bool,
 }
 
+/// Puts `key` in `set` when `on`, takes it out otherwise.
+fn keep<T: std::hash::Hash + Eq>(set: &mut HashSet<T>, key: T, on: bool) {
+    if on {
+        set.insert(key);
+    } else {
+        set.remove(&key);
+    }
+}
+
 impl Seeds {
     fn set_propagating(&mut self, seed: Seed, on: bool) {
-        if on {
-            self.propagating.insert(seed);
-        } else {
-            self.propagating.remove(&seed);
-        }
+        keep(&mut self.propagating, seed, on);
     }
 }
 
@@ -151,11 +156,7 @@ impl Probe {
         }
         let seeds = &mut self.seeds;
         seeds.any_inode |= flags != 0;
-        if flags & TRACKED != 0 {
-            seeds.tracked_inodes.insert(key);
-        } else {
-            seeds.tracked_inodes.remove(&key);
-        }
+        keep(&mut seeds.tracked_inodes, key, flags & TRACKED != 0);
         seeds.set_propagating(Seed::Inode(key), flags & PROPAGATE != 0);
         self.sync_filter_flags()
     }
@@ -192,19 +193,7 @@ impl Probe {
         } else {
             ("uids", "uid_bits")
         };
-        let flags = {
-            let mut ids: HashMap<_, u32, u32> =
-                HashMap::try_from(self.bpf.map_mut(map).ok_or_else(|| missing(map))?)
-                    .map_err(load_error)?;
-            let old = ids.get(&id, 0).unwrap_or(0);
-            let new = if on { old | bits } else { old & !bits };
-            if new == 0 {
-                let _ = ids.remove(&id);
-            } else {
-                ids.insert(id, new, 0).map_err(load_error)?;
-            }
-            new
-        };
+        let flags = self.update_flags(map, id, bits, on)?;
         if id < ID_BITS_MAX {
             let mut words: Array<_, u64> = Array::try_from(
                 self.bpf
@@ -222,17 +211,8 @@ impl Probe {
             words.set(word, w, 0).map_err(load_error)?;
         }
         let seeds = &mut self.seeds;
-        let key = (group, id);
-        for (set, bit) in [
-            (&mut seeds.opaque_ids, OPAQUE),
-            (&mut seeds.tracked_ids, TRACKED),
-        ] {
-            if flags & bit != 0 {
-                set.insert(key);
-            } else {
-                set.remove(&key);
-            }
-        }
+        keep(&mut seeds.opaque_ids, (group, id), flags & OPAQUE != 0);
+        keep(&mut seeds.tracked_ids, (group, id), flags & TRACKED != 0);
         let seed = if group {
             Seed::Group(id)
         } else {
@@ -255,35 +235,35 @@ impl Probe {
     }
 
     fn update_cgroup(&mut self, cgroup: u64, bits: u32, on: bool) -> Result<(), ProbeError> {
-        let flags = {
-            let mut ids: HashMap<_, u64, u32> = HashMap::try_from(
-                self.bpf
-                    .map_mut("cgroups")
-                    .ok_or_else(|| missing("cgroups"))?,
-            )
-            .map_err(load_error)?;
-            let old = ids.get(&cgroup, 0).unwrap_or(0);
-            let new = if on { old | bits } else { old & !bits };
-            if new == 0 {
-                let _ = ids.remove(&cgroup);
-            } else {
-                ids.insert(cgroup, new, 0).map_err(load_error)?;
-            }
-            new
-        };
+        let flags = self.update_flags("cgroups", cgroup, bits, on)?;
         let seeds = &mut self.seeds;
-        for (set, bit) in [
-            (&mut seeds.opaque_cgroups, OPAQUE),
-            (&mut seeds.tracked_cgroups, TRACKED),
-        ] {
-            if flags & bit != 0 {
-                set.insert(cgroup);
-            } else {
-                set.remove(&cgroup);
-            }
-        }
+        keep(&mut seeds.opaque_cgroups, cgroup, flags & OPAQUE != 0);
+        keep(&mut seeds.tracked_cgroups, cgroup, flags & TRACKED != 0);
         seeds.set_propagating(Seed::Cgroup(cgroup), flags & PROPAGATE != 0);
         self.sync_filter_flags()
+    }
+
+    /// Sets (`on`) or clears the `bits` of `key`'s flags in the hash map `name`, removing
+    /// an entry left with none; returns the flags it has now.
+    fn update_flags<K: Pod>(
+        &mut self,
+        name: &str,
+        key: K,
+        bits: u32,
+        on: bool,
+    ) -> Result<u32, ProbeError> {
+        let mut map: HashMap<_, K, u32> =
+            HashMap::try_from(self.bpf.map_mut(name).ok_or_else(|| missing(name))?)
+                .map_err(load_error)?;
+        let old = map.get(&key, 0).unwrap_or(0);
+        let new = if on { old | bits } else { old & !bits };
+        if new == 0 {
+            // Removing an absent key is not an error worth reporting.
+            let _ = map.remove(&key);
+        } else {
+            map.insert(key, new, 0).map_err(load_error)?;
+        }
+        Ok(new)
     }
 
     /// Replaces the IPv4 rules (at most [`IPV4_RULES_MAX`]; they apply to connections
