@@ -175,6 +175,45 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         }
         assert!(row["camflow_percent"].as_f64().is_some(), "{row}");
     }
+    // The modes take turns batch by batch: every mode has a sample in every turn.
+    for row in rows {
+        let samples = &row["samples_us"];
+        let n = samples["vanilla"].as_array().unwrap().len();
+        assert!(n >= 5, "{row}");
+        for mode in ["capture_all", "filtered_out"] {
+            assert_eq!(samples[mode].as_array().unwrap().len(), n, "{row}");
+        }
+    }
+    // The loops ran on a journaled ext4 made for the run (root, mkfs.ext4 and a loop
+    // device are there), which is gone afterwards; the two sides on separate CPUs.
+    assert_eq!(
+        report["work_fs"],
+        "ext4 (journaled), a loop image in /dev/shm",
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+    assert!(!mounts.contains("provscope-bench-overhead"), "{mounts}");
+    let left: Vec<_> = std::fs::read_dir("/dev/shm")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("provscope-bench-overhead")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        assert!(
+            report["pinning"]
+                .as_str()
+                .unwrap()
+                .starts_with("worker on CPU "),
+            "{}",
+            report["pinning"]
+        );
+    }
     let all = &report["capture_all"];
     assert!(all["records"].as_u64().unwrap() > 0, "{all}");
     assert!(

@@ -264,6 +264,10 @@ pub enum BenchCommand {
         /// Run only these workloads (comma separated), for a quick look at a few rows.
         #[arg(long, value_delimiter = ',')]
         only: Vec<commands::bench_overhead::Workload>,
+        /// Run the loops (the file rows above all) in this directory's file system
+        /// instead of a journaled ext4 made for the run on a loop device.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -379,8 +383,17 @@ pub fn main() -> ExitCode {
                 iterations,
                 rounds,
                 only,
+                dir,
                 json,
-            } => commands::bench_overhead::run(iterations, rounds, &only, json),
+            } => commands::bench_overhead::run(
+                &commands::bench_overhead::Plan {
+                    iterations,
+                    rounds,
+                    only: &only,
+                    dir: dir.as_deref(),
+                },
+                json,
+            ),
         },
     };
     match result {

@@ -155,6 +155,11 @@ impl<'w, W: Write> Recorder<'w, W> {
         Ok(())
     }
 
+    /// Records so far that could not be decoded.
+    pub fn decode_errors(&self) -> u64 {
+        self.decode_errors
+    }
+
     /// Writes what the builder still holds (packets waiting for their syscall) and the
     /// last document, and reports.
     pub fn finish(mut self) -> io::Result<RecordingReport> {

@@ -3,28 +3,36 @@
 //! loops, median µs/op over timed batches) beside CamFlow's published overhead, plus the
 //! events per second the whole pipeline sustains into a file.
 //!
-//! Three modes run interleaved in one process, their order rotated each round so that the
-//! machine's drift falls on all alike: vanilla (no program attached), capture-all (the
-//! pipeline of `provscope capture` records the loops) and filtered-out (the probe is
-//! attached and the pipeline runs, but the kernel filters the loops' user out). The loops
-//! run in a forked worker process (worker.rs), the capture on a thread (session.rs).
+//! Three modes take turns batch by batch in one process, their order rotated each turn:
+//! vanilla (no program attached), capture-all (the pipeline of `provscope capture`
+//! records the loops) and filtered-out (the probe is attached and the pipeline runs, but
+//! the kernel filters the loops' user out). A row's overhead is the median of each
+//! batch's ratio to the vanilla batch of its turn, so that the machine's drift cancels.
+//! The loops run in a forked worker process (worker.rs) pinned to one CPU, in a
+//! journaled ext4 made for the run (work_fs.rs); the capture on a thread (session.rs) on
+//! the other CPUs (pinning.rs).
 
 mod loops;
+mod pinning;
 mod program_cost;
 mod session;
 mod summary;
+mod table;
+mod work_fs;
 mod worker;
 
 use crate::app::cli::{CommandResult, Failure};
 use crate::capture::ebpf::probe::{COUNTER_NAMES, ProbeError, has_privilege};
+use pinning::Pinning;
 use program_cost::{ProgramCost, StatsOn};
 use serde::Serialize;
-use session::{Options, Session, SessionReport};
+use session::{Options, Session, Tally};
 use std::collections::BTreeMap;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use summary::{FILTERED_TARGET_PERCENT, Mode, Row, RowReport, THROUGHPUT_TARGET, rotation};
+use summary::{Mode, Row, RowReport, THROUGHPUT_TARGET, rotation};
+use work_fs::WorkFs;
 use worker::Worker;
 pub use worker::Workload;
 
@@ -52,11 +60,11 @@ pub struct ModeTotals {
 }
 
 impl ModeTotals {
-    fn add(&mut self, report: &SessionReport) {
-        self.records += report.records;
-        self.bytes_written += report.bytes;
-        self.decode_errors += report.decode_errors;
-        for (name, n) in COUNTER_NAMES.iter().zip(&report.counters) {
+    fn add(&mut self, tally: &Tally) {
+        self.records += tally.records;
+        self.bytes_written += tally.bytes;
+        self.decode_errors += tally.decode_errors;
+        for (name, n) in COUNTER_NAMES.iter().zip(&tally.counters) {
             if *n > 0 {
                 *self.kernel.entry(name).or_default() += n;
             }
@@ -104,6 +112,10 @@ pub struct OverheadReport {
     pub batches_per_round: u32,
     /// How the filtered-out mode filters the worker.
     pub filter: String,
+    /// The file system the loops ran in (the file rows time it as much as the capture).
+    pub work_fs: String,
+    /// Which CPUs the worker and the capture ran on.
+    pub pinning: String,
     /// Tracing BPF attachments that were not the benchmark's (at the start or the end):
     /// when not 0, every mode paid for them and the overheads are understated.
     pub foreign_tracing_links: usize,
@@ -140,12 +152,14 @@ impl Drop for Scratch {
     }
 }
 
-/// Writes back dirty data on the scratch directory's file system, so that what one mode
-/// wrote (the capture's output, the file rows) is not paid for by the next mode's loops.
-fn settle(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        // SAFETY: syncfs on an fd we own, for the duration of the call.
-        unsafe { libc::syncfs(d.as_raw_fd()) };
+/// Writes back dirty data on the file systems of `dirs` (the capture's output, the
+/// worker's files), so that what one mode wrote is not paid for by the next mode's loops.
+fn settle(dirs: &[&Path]) {
+    for dir in dirs {
+        if let Ok(d) = std::fs::File::open(dir) {
+            // SAFETY: syncfs on an fd we own, for the duration of the call.
+            unsafe { libc::syncfs(d.as_raw_fd()) };
+        }
     }
 }
 
@@ -172,30 +186,53 @@ fn progress(text: &str) {
     eprintln!("provscope: bench overhead: {text}");
 }
 
+/// What to run and where.
+pub struct Plan<'a> {
+    /// Operations per timed batch of the null I/O rows.
+    pub iterations: u64,
+    /// Rounds of the three modes.
+    pub rounds: u32,
+    /// The workloads to run (all when empty).
+    pub only: &'a [Workload],
+    /// Run the loops in this directory's file system instead of a journaled ext4 made
+    /// for the run.
+    pub dir: Option<&'a Path>,
+}
+
 /// Runs the benchmark.
-///
-/// `only` narrows the workloads (all when empty).
-pub fn run(iterations: u64, rounds: u32, only: &[Workload], json: bool) -> CommandResult {
+pub fn run(plan: &Plan, json: bool) -> CommandResult {
     if !has_privilege() {
         return Err(Failure::other(ProbeError::Privilege));
     }
     let scratch = Scratch(
         std::env::temp_dir().join(format!("provscope-bench-overhead-{}", std::process::id())),
     );
-    let work = scratch.0.join("work");
-    std::fs::create_dir_all(&work).map_err(Failure::other)?;
+    std::fs::create_dir_all(&scratch.0).map_err(Failure::other)?;
+    let work_fs = WorkFs::prepare(&scratch.0, plan.dir).map_err(Failure::other)?;
     // SAFETY: geteuid cannot fail.
     let drop_to = (unsafe { libc::geteuid() } == 0).then_some((WORKER_ID, WORKER_ID));
     if drop_to.is_some() {
-        std::os::unix::fs::chown(&work, Some(WORKER_ID), Some(WORKER_ID))
+        std::os::unix::fs::chown(&work_fs.dir, Some(WORKER_ID), Some(WORKER_ID))
             .map_err(Failure::other)?;
     }
     let foreign_before = foreign_tracing_links();
+    let pinning = Pinning::plan();
+    // The worker inherits the CPU it is forked on; this process (and the capture
+    // threads it starts) then moves to the others.
+    if let Some(p) = pinning {
+        p.worker.pin_current_thread().map_err(Failure::other)?;
+    }
     // Before any thread exists (the capture sessions start threads).
-    let mut worker = Worker::spawn(&work, drop_to).map_err(Failure::other)?;
-    let mut report =
-        measure(&mut worker, &scratch.0, iterations, rounds, only).map_err(Failure::other)?;
+    let mut worker = Worker::spawn(&work_fs.dir, drop_to).map_err(Failure::other)?;
+    if let Some(p) = pinning {
+        p.capture.pin_current_thread().map_err(Failure::other)?;
+    }
+    let dirs = [scratch.0.as_path(), work_fs.dir.as_path()];
+    let mut report = measure(&mut worker, &dirs, plan).map_err(Failure::other)?;
+    report.work_fs = work_fs.description.clone();
+    report.pinning = Pinning::describe(pinning);
     drop(worker);
+    drop(work_fs);
     drop(scratch);
     report.foreign_tracing_links = foreign_before.max(foreign_tracing_links());
     if report.foreign_tracing_links > 0 {
@@ -210,65 +247,63 @@ pub fn run(iterations: u64, rounds: u32, only: &[Workload], json: bool) -> Comma
             serde_json::to_string(&report).map_err(Failure::other)?
         );
     } else {
-        print_table(&report);
+        table::print(&report);
     }
     Ok(())
 }
 
-fn measure(
-    worker: &mut Worker,
-    scratch: &Path,
-    iterations: u64,
-    rounds: u32,
-    only: &[Workload],
-) -> anyhow::Result<OverheadReport> {
+/// `dirs`: the scratch directory (which takes the capture's output) and the worker's.
+fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Result<OverheadReport> {
+    let (iterations, rounds) = (plan.iterations, plan.rounds);
     let workloads: Vec<Workload> = Workload::ALL
         .into_iter()
-        .filter(|w| only.is_empty() || only.contains(w))
+        .filter(|w| plan.only.is_empty() || plan.only.contains(w))
         .collect();
-    let output = &scratch.join("capture.w3c.log");
+    let output = &dirs[0].join("capture.w3c.log");
     let mut samples: Vec<[Vec<f64>; 3]> = vec![Default::default(); Row::ALL.len()];
-    let mut capture_all = ModeTotals::default();
-    let mut filtered_out = ModeTotals::default();
+    let mut totals: [ModeTotals; 3] = Default::default();
+    // One session for every timed batch: the modes take turns batch by batch (a switch
+    // takes milliseconds), so that the machine's drift, which here moves a syscall's
+    // cost by 20-30% over minutes, falls on all three alike.
+    let session = Session::start(
+        Options {
+            filter_uid: None,
+            compress: true,
+        },
+        output,
+    )?;
+    let mut current = Mode::CaptureAll;
+    let mut turn = 0;
     for round in 0..rounds as usize {
-        for mode in rotation(round) {
-            progress(&format!("round {}/{rounds}: {}", round + 1, mode.name()));
-            settle(scratch);
-            let session = match mode {
-                Mode::Vanilla => None,
-                Mode::CaptureAll => Some(Session::start(
-                    Options {
-                        filter_uid: None,
-                        compress: true,
-                    },
-                    output,
-                )?),
-                Mode::FilteredOut => Some(Session::start(
-                    Options {
-                        filter_uid: Some(worker.uid),
-                        compress: true,
-                    },
-                    output,
-                )?),
-            };
-            for &workload in &workloads {
-                let values = worker.run(workload, workload.batch_ops(iterations), BATCHES)?;
-                for (row, v) in workload.rows().iter().zip(values) {
-                    let at = Row::ALL.iter().position(|r| r == row).unwrap_or(0);
-                    samples[at][mode.index()].extend(v);
+        for &workload in &workloads {
+            progress(&format!(
+                "round {}/{rounds}: {}",
+                round + 1,
+                workload.rows()[0].name()
+            ));
+            for batch in 0..BATCHES {
+                for (position, mode) in rotation(turn).into_iter().enumerate() {
+                    let tally = session.switch(mode, worker.uid)?;
+                    totals[current.index()].add(&tally);
+                    current = mode;
+                    settle(dirs);
+                    let warm_up = batch == 0 && position == 0;
+                    let values =
+                        worker.run(workload, workload.batch_ops(iterations), 1, warm_up)?;
+                    for (row, v) in workload.rows().iter().zip(values) {
+                        let at = Row::ALL.iter().position(|r| r == row).unwrap_or(0);
+                        samples[at][mode.index()].extend(v);
+                    }
                 }
-            }
-            if let Some(session) = session {
-                let report = session.stop()?;
-                // Unlinked before write-back, the output costs the next mode nothing.
-                std::fs::remove_file(output)?;
-                match mode {
-                    Mode::CaptureAll => capture_all.add(&report),
-                    _ => filtered_out.add(&report),
-                }
+                turn += 1;
             }
         }
     }
+    let tally = session.switch(Mode::Vanilla, worker.uid)?;
+    totals[current.index()].add(&tally);
+    session.stop()?;
+    std::fs::remove_file(output)?;
+    let [_, capture_all, filtered_out] = totals;
     let rows = Row::ALL
         .iter()
         .zip(&samples)
@@ -281,7 +316,7 @@ fn measure(
         "throughput: {:.0} s of 1-byte reads, captured",
         THROUGHPUT_RUN.as_secs_f64()
     ));
-    settle(scratch);
+    settle(dirs);
     // Compression off: the loop's repeats would otherwise never leave the kernel.
     let session = Session::start(
         Options {
@@ -299,10 +334,10 @@ fn measure(
         .as_secs_f64()
         .max(1e-9);
     let mut totals = ModeTotals::default();
-    totals.add(&report);
-    let events_per_s = report.records as f64 / seconds;
+    totals.add(&report.tally);
+    let events_per_s = report.tally.records as f64 / seconds;
     let throughput = Throughput {
-        records: report.records,
+        records: report.tally.records,
         seconds,
         events_per_s,
         worker_reads,
@@ -310,7 +345,7 @@ fn measure(
         dropped_ring_buffer_full: totals.counter(1),
         kernel: totals.kernel,
         elements_written: report.nodes + report.edges,
-        bytes_written: report.bytes,
+        bytes_written: report.tally.bytes,
         target_met: events_per_s >= THROUGHPUT_TARGET,
     };
     Ok(OverheadReport {
@@ -321,6 +356,8 @@ fn measure(
             "kernel user filter on uid {} (the worker and every process it starts)",
             worker.uid
         ),
+        work_fs: String::new(),
+        pinning: String::new(),
         foreign_tracing_links: 0,
         rows,
         capture_all,
@@ -362,7 +399,7 @@ fn measure_program_costs(
                 continue;
             }
             let before = program_cost::snapshot();
-            worker.run(workload, workload.batch_ops(iterations), 1)?;
+            worker.run(workload, workload.batch_ops(iterations), 1, true)?;
             let after = program_cost::snapshot();
             costs.push(ModeProgramCost {
                 mode: mode.name(),
@@ -374,118 +411,4 @@ fn measure_program_costs(
         std::fs::remove_file(output)?;
     }
     Ok(costs)
-}
-
-fn yes_no(met: bool) -> &'static str {
-    if met { "yes" } else { "MISSED" }
-}
-
-fn print_table(r: &OverheadReport) {
-    println!(
-        "median µs/op over {} batches per mode ({} per round x {} rounds); filtered-out = {}",
-        r.rows.first().map_or(0, |row| row.batches),
-        r.batches_per_round,
-        r.rounds,
-        r.filter
-    );
-    if r.foreign_tracing_links > 0 {
-        println!(
-            "WARNING: {} tracing BPF attachment(s) besides the benchmark's were in place; every mode paid for them",
-            r.foreign_tracing_links
-        );
-    }
-    println!();
-    println!(
-        "{:<16} {:>9} {:>11} {:>9} {:>12} {:>9} {:>8}   {:<11} {:<9}",
-        "row",
-        "vanilla",
-        "capture-all",
-        "overhead",
-        "filtered-out",
-        "overhead",
-        "CamFlow",
-        "< CamFlow",
-        "<= 5%"
-    );
-    for row in &r.rows {
-        println!(
-            "{:<16} {:>9.3} {:>11.3} {:>+8.1}% {:>12.3} {:>+8.1}% {:>+7.0}%   {:<11} {:<9}",
-            row.name,
-            row.vanilla_us,
-            row.capture_all_us,
-            row.capture_all_percent,
-            row.filtered_out_us,
-            row.filtered_out_percent,
-            row.camflow_percent,
-            yes_no(row.capture_all_target_met),
-            yes_no(row.filtered_out_target_met),
-        );
-    }
-    if !r.program_costs.is_empty() {
-        println!();
-        println!("time inside the capture's kernel programs per call (BPF run-time statistics):");
-    }
-    for c in &r.program_costs {
-        let programs: Vec<String> = c
-            .programs
-            .iter()
-            .map(|p| format!("{} {:.0} ns x {}", p.program, p.ns_per_call, p.calls))
-            .collect();
-        println!("  {:<16} {:<12} {}", c.row, c.mode, programs.join(", "));
-    }
-    let t = &r.throughput;
-    println!();
-    println!(
-        "throughput: {:.0} events/s through the whole pipeline into a file, kernel compression off ({} records in {:.2} s; the worker made {} reads); target >= {:.0}/s: {}",
-        t.events_per_s,
-        t.records,
-        t.seconds,
-        t.worker_reads,
-        THROUGHPUT_TARGET,
-        yes_no(t.target_met)
-    );
-    println!(
-        "            kernel: {} sent, {} dropped (ring buffer full); {} elements, {} bytes written",
-        t.kernel_events, t.dropped_ring_buffer_full, t.elements_written, t.bytes_written
-    );
-    for (name, totals) in [
-        ("capture-all", &r.capture_all),
-        ("filtered-out", &r.filtered_out),
-    ] {
-        let counters: Vec<String> = totals
-            .kernel
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        println!(
-            "{name} sessions: {} records consumed ({} undecodable), {} bytes written; kernel: {}",
-            totals.records,
-            totals.decode_errors,
-            totals.bytes_written,
-            counters.join(", ")
-        );
-    }
-    let missed: Vec<String> = r
-        .rows
-        .iter()
-        .flat_map(|row| {
-            let mut m = Vec::new();
-            if !row.capture_all_target_met {
-                m.push(format!("{} capture-all", row.name));
-            }
-            if !row.filtered_out_target_met {
-                m.push(format!("{} filtered-out", row.name));
-            }
-            m
-        })
-        .chain((!t.target_met).then(|| String::from("throughput")))
-        .collect();
-    println!(
-        "targets (capture-all below CamFlow, filtered-out <= {FILTERED_TARGET_PERCENT}%, >= {THROUGHPUT_TARGET:.0} events/s): {}",
-        if missed.is_empty() {
-            String::from("all met")
-        } else {
-            format!("missed: {}", missed.join(", "))
-        }
-    );
 }

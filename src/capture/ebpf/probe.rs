@@ -9,6 +9,7 @@ pub use filter_maps::{IPV4_RULES_MAX, Ipv4Filter, PROPAGATE, RECORD};
 use crate::capture::ebpf::syscalls::{Class, TABLE};
 use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
 use aya::programs::BtfTracePoint;
+use aya::programs::tp_btf::BtfTracePointLinkId;
 use aya::{Btf, Ebpf, EbpfLoader, Pod};
 use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
@@ -172,7 +173,8 @@ pub struct Probe {
     bpf: Ebpf,
     ring: RingBuf<MapData>,
     config: Config,
-    attached: bool,
+    /// The programs' attachments while attached, to detach them by.
+    links: Vec<(&'static str, BtfTracePointLinkId)>,
     seeds: filter_maps::Seeds,
 }
 
@@ -223,7 +225,7 @@ impl Probe {
         let mut probe = Probe {
             bpf,
             ring,
-            attached: false,
+            links: Vec::new(),
             config: Config {
                 flags: CFG_COMPRESS,
                 wake_bytes: 1 << 20,
@@ -241,21 +243,45 @@ impl Probe {
     /// Attaches the programs to their tracepoints: recording starts. Does nothing when
     /// they already are attached.
     pub fn attach(&mut self) -> Result<(), ProbeError> {
-        if self.attached {
+        if !self.links.is_empty() {
             return Ok(());
         }
         for (prog, _) in PROGRAMS {
-            let p: &mut BtfTracePoint = self
-                .bpf
-                .program_mut(prog)
-                .ok_or_else(|| missing(prog))?
-                .try_into()
-                .map_err(load_error)?;
-            p.attach()
-                .map_err(|e| ProbeError::Load(format!("{prog}: {e}")))?;
+            match self.program(prog)?.attach() {
+                Ok(link) => self.links.push((prog, link)),
+                Err(e) => {
+                    // All or nothing: a half-attached probe would record some kinds
+                    // of event and silently miss others.
+                    let _ = self.detach();
+                    return Err(ProbeError::Load(format!("{prog}: {e}")));
+                }
+            }
         }
-        self.attached = true;
         Ok(())
+    }
+
+    /// Detaches every program: the kernel runs none of them (a syscall costs what it
+    /// costs with no probe at all) while maps, filters and counters stay as they are,
+    /// ready for [`Probe::attach`]. Does nothing when they are not attached.
+    pub fn detach(&mut self) -> Result<(), ProbeError> {
+        let mut first_error = None;
+        for (prog, link) in std::mem::take(&mut self.links) {
+            if let Err(e) = self.program(prog).and_then(|p| {
+                p.detach(link)
+                    .map_err(|e| ProbeError::Load(format!("{prog}: {e}")))
+            }) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn program(&mut self, name: &str) -> Result<&mut BtfTracePoint, ProbeError> {
+        self.bpf
+            .program_mut(name)
+            .ok_or_else(|| missing(name))?
+            .try_into()
+            .map_err(load_error)
     }
 
     fn write_config(&mut self) -> Result<(), ProbeError> {

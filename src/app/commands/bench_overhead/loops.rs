@@ -159,10 +159,17 @@ impl Loops {
         })
     }
 
-    pub(super) fn run(&mut self, workload: Workload, ops: u64, batches: u32) -> Res<Vec<Vec<f64>>> {
+    /// `batches` timed batches, after one that is not kept when `warm_up` (it warms
+    /// caches, the dentry cache and the allocator).
+    pub(super) fn run(
+        &mut self,
+        workload: Workload,
+        ops: u64,
+        batches: u32,
+        warm_up: bool,
+    ) -> Res<Vec<Vec<f64>>> {
         let mut out = vec![Vec::new(); workload.rows().len()];
-        // Batch 0 warms caches, the dentry cache and the allocator, and is not kept.
-        for batch in 0..=batches {
+        for batch in u32::from(!warm_up)..=batches {
             let values = self.batch(workload, ops)?;
             if batch > 0 {
                 for (list, v) in out.iter_mut().zip(values) {

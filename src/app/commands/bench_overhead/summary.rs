@@ -159,6 +159,20 @@ pub fn overhead_percent(base: f64, measured: f64) -> f64 {
     (measured - base) / base * 100.0
 }
 
+/// The overhead of `measured` over `vanilla`, batch by batch: `measured[i]` ran in the
+/// same turn as `vanilla[i]` (a few tens of milliseconds apart), so their ratio holds
+/// whatever state the machine was in then (this VM's syscalls get 20-30% slower or faster
+/// for seconds at a time); the median of those ratios, in percent. None without a pair.
+pub fn paired_overhead_percent(vanilla: &[f64], measured: &[f64]) -> Option<f64> {
+    let ratios: Vec<f64> = vanilla
+        .iter()
+        .zip(measured)
+        .filter(|(v, _)| **v > 0.0)
+        .map(|(v, m)| overhead_percent(*v, *m))
+        .collect();
+    median(&ratios)
+}
+
 /// The filtered-out target: at most this much overhead, in percent.
 pub const FILTERED_TARGET_PERCENT: f64 = 5.0;
 
@@ -178,9 +192,10 @@ pub struct RowReport {
     pub capture_all_us: f64,
     /// Median µs per operation with the worker filtered out in the kernel.
     pub filtered_out_us: f64,
-    /// capture-all against vanilla, percent.
+    /// capture-all against vanilla, percent: the median of the batches' ratios to the
+    /// vanilla batch of their turn (see [`paired_overhead_percent`]).
     pub capture_all_percent: f64,
-    /// filtered-out against vanilla, percent.
+    /// filtered-out against vanilla, percent, paired the same way.
     pub filtered_out_percent: f64,
     /// CamFlow's published overhead on this row, percent.
     pub camflow_percent: f64,
@@ -190,6 +205,19 @@ pub struct RowReport {
     pub filtered_out_target_met: bool,
     /// Timed batches behind each median (per mode).
     pub batches: usize,
+    /// Every batch's µs/op, by mode (in the order they ran), to judge the noise by.
+    pub samples_us: Samples,
+}
+
+/// Per-batch µs/op of one row, by mode.
+#[derive(Clone, Debug, Serialize)]
+pub struct Samples {
+    /// With no probe.
+    pub vanilla: Vec<f64>,
+    /// With the whole pipeline recording.
+    pub capture_all: Vec<f64>,
+    /// With the worker filtered out in the kernel.
+    pub filtered_out: Vec<f64>,
 }
 
 /// The report row of `row` from its per-batch µs/op samples, by mode (in
@@ -198,8 +226,10 @@ pub fn row_report(row: Row, samples: &[Vec<f64>; 3]) -> Option<RowReport> {
     let vanilla = median(&samples[Mode::Vanilla.index()])?;
     let all = median(&samples[Mode::CaptureAll.index()])?;
     let filtered = median(&samples[Mode::FilteredOut.index()])?;
-    let all_pct = overhead_percent(vanilla, all);
-    let filtered_pct = overhead_percent(vanilla, filtered);
+    let [v, a, f] =
+        [Mode::Vanilla, Mode::CaptureAll, Mode::FilteredOut].map(|m| &samples[m.index()]);
+    let all_pct = paired_overhead_percent(v, a)?;
+    let filtered_pct = paired_overhead_percent(v, f)?;
     Some(RowReport {
         row: row.key(),
         name: row.name(),
@@ -212,6 +242,11 @@ pub fn row_report(row: Row, samples: &[Vec<f64>; 3]) -> Option<RowReport> {
         capture_all_target_met: all_pct < row.camflow_percent(),
         filtered_out_target_met: filtered_pct <= FILTERED_TARGET_PERCENT,
         batches: samples.iter().map(Vec::len).min().unwrap_or(0),
+        samples_us: Samples {
+            vanilla: samples[Mode::Vanilla.index()].clone(),
+            capture_all: samples[Mode::CaptureAll.index()].clone(),
+            filtered_out: samples[Mode::FilteredOut.index()].clone(),
+        },
     })
 }
 
@@ -227,6 +262,23 @@ mod tests {
         assert_eq!(median(&[]), None);
         // A NaN sorts last instead of poisoning the comparison.
         assert_eq!(median(&[1.0, f64::NAN, 2.0]), Some(2.0));
+    }
+
+    #[test]
+    fn paired_overhead_follows_the_machine_state_of_each_turn() {
+        // The machine is fast in the first two turns and 30% slower in the last three;
+        // measured is always 10% above the vanilla batch of its turn.
+        let vanilla = [10.0, 10.0, 13.0, 13.0, 13.0];
+        let measured = vanilla.map(|v| v * 1.1);
+        let paired = paired_overhead_percent(&vanilla, &measured).unwrap();
+        assert!((paired - 10.0).abs() < 1e-9, "{paired}");
+        // One turn disturbed (a write-back landing in one batch) moves the median of
+        // ratios by nothing.
+        let mut disturbed = measured;
+        disturbed[2] *= 2.0;
+        let paired = paired_overhead_percent(&vanilla, &disturbed).unwrap();
+        assert!((paired - 10.0).abs() < 1e-9, "{paired}");
+        assert_eq!(paired_overhead_percent(&[], &[]), None);
     }
 
     #[test]

@@ -92,11 +92,13 @@ impl Workload {
 
 #[derive(Debug, Serialize, Deserialize)]
 enum Request {
-    /// A warm-up batch, then `batches` timed batches of `ops` operations.
+    /// A warm-up batch (when `warm_up`), then `batches` timed batches of `ops`
+    /// operations.
     Run {
         workload: Workload,
         ops: u64,
         batches: u32,
+        warm_up: bool,
     },
     /// 1-byte reads of /dev/zero as fast as possible for this long.
     Spin { millis: u64 },
@@ -201,18 +203,20 @@ impl Worker {
         }
     }
 
-    /// Runs a warm-up batch and `batches` timed batches of `ops` operations; returns
-    /// µs/op per timed batch, one list per row of the workload.
+    /// Runs a warm-up batch (when `warm_up`) and `batches` timed batches of `ops`
+    /// operations; returns µs/op per timed batch, one list per row of the workload.
     pub fn run(
         &mut self,
         workload: Workload,
         ops: u64,
         batches: u32,
+        warm_up: bool,
     ) -> anyhow::Result<Vec<Vec<f64>>> {
         match self.ask(&Request::Run {
             workload,
             ops,
             batches,
+            warm_up,
         })? {
             Reply::Batches(b) if b.len() == workload.rows().len() => Ok(b),
             other => bail!("the benchmark worker answered {other:?}"),
@@ -299,8 +303,9 @@ fn serve(
                 workload,
                 ops,
                 batches,
+                warm_up,
             }) => loops
-                .run(workload, ops, batches)
+                .run(workload, ops, batches, warm_up)
                 .map_or_else(Reply::Failed, Reply::Batches),
             Ok(Request::Spin { millis }) => loops
                 .spin(Duration::from_millis(millis))
