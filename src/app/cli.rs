@@ -258,8 +258,8 @@ pub enum BenchCommand {
         /// proportionally fewer).
         #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..))]
         iterations: u64,
-        /// Rounds of the three modes, interleaved in rotation.
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+        /// Rounds: in each, every workload runs 5 turns of one batch per mode.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
         rounds: u32,
         /// Run only these workloads (comma separated), for a quick look at a few rows.
         #[arg(long, value_delimiter = ',')]
