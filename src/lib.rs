@@ -6,5 +6,6 @@ pub mod capture;
 pub mod graph;
 pub mod large_alloc;
 pub mod policy;
+pub mod scratch_fs;
 pub mod text;
 pub mod views;

@@ -200,7 +200,7 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         .filter(|e| {
             e.file_name()
                 .to_string_lossy()
-                .starts_with("provscope-bench-overhead")
+                .starts_with("provscope-scratch")
         })
         .collect();
     assert!(left.is_empty(), "{left:?}");

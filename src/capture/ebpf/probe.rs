@@ -68,6 +68,28 @@ impl InodeKey {
     }
 }
 
+/// Mirrors `struct ps_inode_mark`: an inode's flags. Marks set from user space carry no
+/// generation (the kernel's PS_MARK_GEN bit stays clear): they hold for whatever file has
+/// the inode number, while the kernel's own marks go with the file they were made for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct InodeMark {
+    pub(crate) flags: u32,
+    generation: u32,
+}
+
+// SAFETY: #[repr(C)], two u32, 8 bytes, no padding.
+unsafe impl Pod for InodeMark {}
+
+impl InodeMark {
+    pub(crate) fn from_user_space(flags: u32) -> InodeMark {
+        InodeMark {
+            flags,
+            generation: 0,
+        }
+    }
+}
+
 /// A device number in the kernel's encoding (`MKDEV`), from user space's `st_dev`: how
 /// the kernel side's records and inode keys name devices.
 pub fn kernel_dev(st_dev: u64) -> u32 {

@@ -8,13 +8,10 @@
 //! root took 600-750 µs, grew as the run went on, and its drift hid the capture's cost.
 //! `--dir` runs the loops in a chosen directory's file system instead.
 
+use crate::scratch_fs::LoopExt4;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Size of the image (sparse: only what the run writes takes memory).
-const IMAGE_BYTES: u64 = 512 << 20;
 
 /// The worker's directory, and the mount made for it (undone on drop).
 pub struct WorkFs {
@@ -22,41 +19,7 @@ pub struct WorkFs {
     pub dir: PathBuf,
     /// What it is, for the report: "ext4 (journaled, loop image in /dev/shm)", ...
     pub description: String,
-    mount: Option<LoopMount>,
-}
-
-/// A loop-mounted image: unmounted and deleted on drop.
-struct LoopMount {
-    image: PathBuf,
-    point: PathBuf,
-}
-
-impl Drop for LoopMount {
-    fn drop(&mut self) {
-        let unmounted = quiet("umount", &[self.point.as_os_str()]).is_ok()
-            // Busy (a file still open somewhere): detach it now, it goes once closed.
-            || quiet("umount", &["-l".as_ref(), self.point.as_os_str()]).is_ok();
-        if unmounted {
-            let _ = std::fs::remove_dir(&self.point);
-        }
-        let _ = std::fs::remove_file(&self.image);
-    }
-}
-
-/// Runs a system tool, its output kept for the error.
-fn quiet(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| format!("{program}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{program} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    mount: Option<LoopExt4>,
 }
 
 impl WorkFs {
@@ -73,9 +36,9 @@ impl WorkFs {
                 mount: None,
             });
         }
-        match loop_ext4(scratch) {
+        match LoopExt4::mount(&scratch.join("fs")) {
             Ok(mount) => {
-                let dir = mount.point.join("work");
+                let dir = mount.dir().join("work");
                 std::fs::create_dir_all(&dir)?;
                 Ok(WorkFs {
                     dir,
@@ -105,45 +68,8 @@ impl Drop for WorkFs {
         if self.mount.is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
-        // A mount goes with its image (LoopMount's drop).
+        // A mount goes with its image (LoopExt4's drop).
     }
-}
-
-/// Makes, formats and mounts the image. Inode tables and journal are written at mkfs
-/// time (not lazily), so no kernel thread initialises them during the timed batches.
-fn loop_ext4(scratch: &Path) -> Result<LoopMount, String> {
-    let image = PathBuf::from(format!(
-        "/dev/shm/provscope-bench-overhead-{}.img",
-        std::process::id()
-    ));
-    let point = scratch.join("fs");
-    std::fs::create_dir_all(&point).map_err(|e| format!("{}: {e}", point.display()))?;
-    let file = std::fs::File::create(&image).map_err(|e| format!("{}: {e}", image.display()))?;
-    file.set_len(IMAGE_BYTES)
-        .map_err(|e| format!("{}: {e}", image.display()))?;
-    drop(file);
-    // From here on the drop cleans up: the image, and the mount once made.
-    let mount = LoopMount { image, point };
-    quiet(
-        "mkfs.ext4",
-        &[
-            "-q".as_ref(),
-            "-F".as_ref(),
-            "-E".as_ref(),
-            "lazy_itable_init=0,lazy_journal_init=0".as_ref(),
-            mount.image.as_os_str(),
-        ],
-    )?;
-    quiet(
-        "mount",
-        &[
-            "-o".as_ref(),
-            "loop".as_ref(),
-            mount.image.as_os_str(),
-            mount.point.as_os_str(),
-        ],
-    )?;
-    Ok(mount)
 }
 
 /// The file system type of `dir`, by its statfs magic number.

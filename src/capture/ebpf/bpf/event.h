@@ -254,6 +254,20 @@ struct ps_inode_key {
     __u32 pad;
 };
 
+/* An inode's flags (map "inodes"). A mark the kernel spread (PS_MARK_GEN) holds the
+ * inode's i_generation, so that a file made later under the same inode number, after
+ * the marked one was deleted, is not taken for it: CamFlow's marks live in the inode
+ * itself and go with it. A mark set from user space names a file by its number and
+ * holds for whatever file has it. */
+struct ps_inode_mark {
+    __u32 flags;
+    __u32 gen;
+};
+
+#define PS_MARK_GEN (1u << 31)
+
+_Static_assert(sizeof(struct ps_inode_mark) == 8, "ps_inode_mark layout");
+
 /* Counter slots (map "counters", per CPU). */
 enum ps_counter {
     PS_C_EVENTS = 0,       /* records written */

@@ -103,18 +103,18 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
  * User space sets the inode filter whenever inodes may be tracked or propagation is on,
  * so without it an untracked process in track-only mode never got this far. */
 static __always_inline int objects_decide(struct ps_config *cfg, struct ps_event *e, __u32 pf,
-                                          __u32 spec)
+                                          __u32 spec, struct ps_gen g0, struct ps_gen g1)
 {
     if (!(cfg->flags & PS_CFG_INODE_FILTER))
         return 1;
-    __u32 f0 = inode_flags(&e->obj[0]);
-    __u32 f1 = inode_flags(&e->obj[1]);
+    __u32 f0 = inode_flags(&e->obj[0], g0);
+    __u32 f1 = inode_flags(&e->obj[1], g1);
     if ((f0 | f1) & PS_OPAQUE) {
         count(PS_C_F_INODE);
         return 0;
     }
     if (cfg->flags & PS_CFG_PROPAGATE)
-        pf = propagate(cfg, e, e->tgid, pf, f0, f1, spec);
+        pf = propagate(cfg, e, e->tgid, pf, f0, f1, g0, g1, spec);
     if ((cfg->flags & PS_CFG_TRACK_ONLY) && !(pf & PS_TRACKED) && !((f0 | f1) & PS_TRACKED)) {
         count(PS_C_F_TRACK);
         return 0;
@@ -131,18 +131,26 @@ __attribute__((noinline)) int objects_pass(struct ps_event *e, __u32 pf, __u32 s
                                            __u64 file0, __u64 file1)
 {
     struct ps_config *cfg = get_config();
-    if (!e || !cfg || !objects_decide(cfg, e, pf, spec))
+    if (!e || !cfg)
+        return 0;
+    int need_gen = cfg->flags & (PS_CFG_INODE_FILTER | PS_CFG_TRACK_ONLY);
+    struct ps_gen g0 = {}, g1 = {};
+    if (need_gen) {
+        g0 = file_gen(file0);
+        g1 = file_gen(file1);
+    }
+    if (!objects_decide(cfg, e, pf, spec, g0, g1))
         return 0;
     if (!(cfg->flags & PS_CFG_TRACK_ONLY))
         return 1;
-    if (PS_SPEC_STR_A(spec) >= 6 && file0 && needs_name(&e->obj[0])) {
+    if (PS_SPEC_STR_A(spec) >= 6 && file0 && needs_name(&e->obj[0], g0)) {
         int n = file_path(file0, (struct ps_str *)e->str[0]);
         if (n > 0) {
             e->str_len[0] = (__u16)n;
             e->flags |= PS_EV_OBJ0_PATH;
         }
     }
-    if (PS_SPEC_STR_B(spec) >= 6 && PS_SPEC_ADDR(spec) >= 5 && file1 && needs_name(&e->obj[1])) {
+    if (PS_SPEC_STR_B(spec) >= 6 && PS_SPEC_ADDR(spec) >= 5 && file1 && needs_name(&e->obj[1], g1)) {
         int n = file_path(file1, (struct ps_str *)e->str[1]);
         if (n > 0) {
             e->str_len[1] = (__u16)n;
@@ -196,8 +204,10 @@ static __always_inline int owner_passes(struct ps_config *cfg, struct ps_sock_ow
         return 0;
     }
     if (cfg->flags & PS_CFG_INODE_FILTER) {
-        __u32 *fl = bpf_map_lookup_elem(&inodes, key);
-        if (fl && (*fl & PS_OPAQUE)) {
+        /* A socket's inode number comes from a counter, not reused: its generation
+         * need not be checked. */
+        struct ps_inode_mark *m = bpf_map_lookup_elem(&inodes, key);
+        if (m && (m->flags & PS_OPAQUE)) {
             count(PS_C_F_INODE);
             return 0;
         }

@@ -21,6 +21,7 @@ struct super_block {
 struct inode {
     umode_t i_mode;
     unsigned long i_ino;
+    __u32 i_generation;
     struct super_block *i_sb;
 };
 

@@ -80,7 +80,7 @@ struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 65536);
     __type(key, struct ps_inode_key);
-    __type(value, __u32);
+    __type(value, struct ps_inode_mark);
 } inodes SEC(".maps");
 
 /* IPv4 rules, in policy order (cfg->ipv4_rules of them). */

@@ -11,6 +11,7 @@
 #include "kernel_types.h"
 #include "event.h"
 #include "maps.h"
+#include "tracking.h" /* struct ps_gen */
 
 /* Path components walked at most (a deeper path is sent cut, marked so). */
 #define PS_PATH_DEPTH 24
@@ -19,7 +20,7 @@ struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 16384);
     __type(key, struct ps_inode_key);
-    __type(value, __u8);
+    __type(value, __u32); /* the inode's generation when it was named */
 } named_inodes SEC(".maps");
 
 /* A string slot of a record, as a global function's argument must be typed: by the
@@ -138,18 +139,19 @@ __attribute__((noinline)) int file_path(__u64 file, struct ps_str *out)
     return (int)n;
 }
 
-/* Whether the capture should name `o` now: a file, directory or device not named yet
- * since the LRU last forgot it (marks it named). Sockets and pipes have no path. */
-static __always_inline int needs_name(struct ps_obj *o)
+/* Whether the capture should name `o` (generation `g`) now: a file, directory or device
+ * not named yet since the LRU last forgot it, or a new file under a deleted one's number
+ * (marks it named). Sockets and pipes have no path. */
+static __always_inline int needs_name(struct ps_obj *o, struct ps_gen g)
 {
     __u16 type = o->mode & S_IFMT;
     if (!o->ino || (type != S_IFREG && type != S_IFDIR && type != S_IFCHR && type != S_IFBLK))
         return 0;
     struct ps_inode_key key = {.ino = o->ino, .dev = o->dev};
-    if (bpf_map_lookup_elem(&named_inodes, &key))
+    __u32 *named = bpf_map_lookup_elem(&named_inodes, &key);
+    if (named && (!g.known || *named == g.gen))
         return 0;
-    __u8 one = 1;
-    bpf_map_update_elem(&named_inodes, &key, &one, BPF_ANY);
+    bpf_map_update_elem(&named_inodes, &key, &g.gen, BPF_ANY);
     return 1;
 }
 

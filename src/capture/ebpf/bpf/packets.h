@@ -148,8 +148,8 @@ static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
     p->sock_dev = key.dev;
     socket_changed(owner->tgid, &key);
     if (cfg->flags & PS_CFG_IPV4) {
-        __u32 *fl = bpf_map_lookup_elem(&inodes, &key);
-        if (fl && (*fl & PS_RECORD))
+        struct ps_inode_mark *m = bpf_map_lookup_elem(&inodes, &key);
+        if (m && (m->flags & PS_RECORD))
             p->flags |= PS_PKT_CONTENT;
     }
     return 1;

@@ -223,13 +223,17 @@ int handle_sys_exit(unsigned long long *ctx)
     }
     if (!objects_pass(e, pf, spec, (__u64)first, (__u64)second))
         return 0;
-    if (rule_flags && e->obj[0].ino)
-        mark_inode(&e->obj[0], inode_flags(&e->obj[0]) | rule_flags);
+    if (rule_flags && e->obj[0].ino) {
+        struct ps_gen g = file_gen((__u64)first);
+        mark_inode(&e->obj[0], g, inode_flags(&e->obj[0], g) | rule_flags);
+    }
     /* A connection accepted from a listener an ingress rule marked is marked alike. */
     if ((cfg->flags & PS_CFG_IPV4) && class == PS_CLASS_ACCEPT && e->obj[1].ino) {
-        __u32 lf = inode_flags(&e->obj[0]) & (PS_TRACKED | PS_PROPAGATE | PS_RECORD);
+        __u32 lf = inode_flags(&e->obj[0], file_gen((__u64)first)) &
+                   (PS_TRACKED | PS_PROPAGATE | PS_RECORD);
+        struct ps_gen g = file_gen((__u64)second);
         if (lf)
-            mark_inode(&e->obj[1], inode_flags(&e->obj[1]) | lf);
+            mark_inode(&e->obj[1], g, inode_flags(&e->obj[1], g) | lf);
     }
     remember_socket(&e->obj[0], e);
     remember_socket(&e->obj[1], e);
@@ -346,7 +350,8 @@ int handle_exec(unsigned long long *ctx)
     file_object(file, &e->obj[0]);
     /* Executing a propagating file propagates into the process; in track-only mode the
      * exec is recorded when the process or the program file is tracked. */
-    __u32 ff = (cfg->flags & PS_CFG_INODE_FILTER) ? inode_flags(&e->obj[0]) : 0;
+    __u32 ff = (cfg->flags & PS_CFG_INODE_FILTER) ? inode_flags(&e->obj[0], file_gen((__u64)file))
+                                                  : 0;
     if ((cfg->flags & PS_CFG_PROPAGATE) && (ff & PS_PROPAGATE) && !(pf & PS_PROPAGATE) &&
         propagates_into_process(cfg, PS_CLASS_EXEC)) {
         pf |= PS_TRACKED | PS_PROPAGATE;

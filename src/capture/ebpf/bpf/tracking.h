@@ -16,13 +16,43 @@ static __always_inline __u32 pid_flags(__u32 tgid)
     return fl ? *fl : 0;
 }
 
-static __always_inline __u32 inode_flags(struct ps_obj *o)
+/* Which inode an object is, beyond its number: its i_generation, read from the open
+ * file `f` (0 when there is no file to read it from). */
+struct ps_gen {
+    __u32 gen;
+    __u32 known;
+};
+
+static __always_inline struct ps_gen file_gen(__u64 f)
+{
+    struct ps_gen g = {};
+    struct file *file = (struct file *)f;
+    struct inode *inode = 0;
+    if (!file)
+        return g;
+    CORE_READ(inode, file->f_inode);
+    if (!inode)
+        return g;
+    CORE_READ(g.gen, inode->i_generation);
+    g.known = 1;
+    return g;
+}
+
+/* The flags of object `o` (generation `g`). A kernel mark made for another generation
+ * belongs to a deleted file whose number came back: it is removed and reads as none. */
+static __always_inline __u32 inode_flags(struct ps_obj *o, struct ps_gen g)
 {
     if (!o->ino)
         return 0;
     struct ps_inode_key key = {.ino = o->ino, .dev = o->dev};
-    __u32 *fl = bpf_map_lookup_elem(&inodes, &key);
-    return fl ? *fl : 0;
+    struct ps_inode_mark *m = bpf_map_lookup_elem(&inodes, &key);
+    if (!m)
+        return 0;
+    if ((m->flags & PS_MARK_GEN) && g.known && m->gen != g.gen) {
+        bpf_map_delete_elem(&inodes, &key);
+        return 0;
+    }
+    return m->flags & ~PS_MARK_GEN;
 }
 
 static __always_inline void mark_process(__u32 tgid, __u32 flags)
@@ -31,10 +61,13 @@ static __always_inline void mark_process(__u32 tgid, __u32 flags)
         count(PS_C_TRACK_FULL);
 }
 
-static __always_inline void mark_inode(struct ps_obj *o, __u32 flags)
+static __always_inline void mark_inode(struct ps_obj *o, struct ps_gen g, __u32 flags)
 {
     struct ps_inode_key key = {.ino = o->ino, .dev = o->dev};
-    if (bpf_map_update_elem(&inodes, &key, &flags, BPF_ANY) < 0)
+    struct ps_inode_mark m = {.flags = flags & ~PS_MARK_GEN, .gen = g.gen};
+    if (g.known)
+        m.flags |= PS_MARK_GEN;
+    if (bpf_map_update_elem(&inodes, &key, &m, BPF_ANY) < 0)
         count(PS_C_TRACK_FULL);
 }
 
@@ -61,9 +94,10 @@ static __always_inline int propagates_into_process(struct ps_config *cfg, __u32 
 }
 
 /* Spreads tracking along a syscall's flow (PS_SPEC_FLOW_*); returns the process's flags
- * after it. f0 and f1 are the objects' inode flags. */
+ * after it. f0 and f1 are the objects' inode flags, g0 and g1 their generations. */
 static __always_inline __u32 propagate(struct ps_config *cfg, struct ps_event *e, __u32 tgid,
-                                       __u32 pf, __u32 f0, __u32 f1, __u32 spec)
+                                       __u32 pf, __u32 f0, __u32 f1, struct ps_gen g0,
+                                       struct ps_gen g1, __u32 spec)
 {
     __u32 class = PS_SPEC_CLASS(spec);
     if (class < 64 && (cfg->propagate_class_off & (1ULL << class)))
@@ -80,7 +114,7 @@ static __always_inline __u32 propagate(struct ps_config *cfg, struct ps_event *e
     struct ps_obj *o = second ? &e->obj[1] : &e->obj[0];
     __u32 fo = second ? f1 : f0;
     if (o->ino && !(fo & PS_PROPAGATE) && !(cfg->propagate_kinds_off & kind_bit(o->mode)))
-        mark_inode(o, fo | PS_TRACKED | PS_PROPAGATE);
+        mark_inode(o, second ? g1 : g0, fo | PS_TRACKED | PS_PROPAGATE);
     return pf;
 }
 

@@ -7,7 +7,7 @@
 use super::{
     CFG_CGROUP_FILTER, CFG_CGROUP_TRACK, CFG_GID_FILTER, CFG_ID_TRACK, CFG_INODE_FILTER, CFG_IPV4,
     CFG_PID_FILTER, CFG_PROPAGATE, CFG_TRACKED_INODES, CFG_UID_FILTER, ID_BITS_MAX, InodeKey,
-    OPAQUE, Probe, ProbeError, TRACKED, load_error, missing,
+    InodeMark, OPAQUE, Probe, ProbeError, TRACKED, load_error, missing,
 };
 use aya::Pod;
 use aya::maps::{Array, HashMap};
@@ -142,7 +142,7 @@ impl Probe {
     /// Sets or clears an inode's flags; any inode flag turns the inode filter on.
     pub fn set_inode(&mut self, key: InodeKey, flags: u32) -> Result<(), ProbeError> {
         {
-            let mut inodes: HashMap<_, InodeKey, u32> = HashMap::try_from(
+            let mut inodes: HashMap<_, InodeKey, InodeMark> = HashMap::try_from(
                 self.bpf
                     .map_mut("inodes")
                     .ok_or_else(|| missing("inodes"))?,
@@ -151,7 +151,9 @@ impl Probe {
             if flags == 0 {
                 let _ = inodes.remove(&key);
             } else {
-                inodes.insert(key, flags, 0).map_err(load_error)?;
+                inodes
+                    .insert(key, InodeMark::from_user_space(flags), 0)
+                    .map_err(load_error)?;
             }
         }
         let seeds = &mut self.seeds;
@@ -363,5 +365,14 @@ mod tests {
         .raw();
         assert_eq!((any.mask, any.port, any.way), (0, 0, 1));
         assert_eq!(std::mem::size_of::<RawIpv4Rule>(), 16);
+    }
+
+    #[test]
+    fn a_mark_from_user_space_holds_for_any_generation() {
+        // Mirrors struct ps_inode_mark (8 bytes, asserted in event.h); the kernel's
+        // generation bit (1 << 31) is never set from here.
+        assert_eq!(std::mem::size_of::<InodeMark>(), 8);
+        let m = InodeMark::from_user_space(TRACKED | PROPAGATE);
+        assert_eq!(m.flags & (1 << 31), 0);
     }
 }
