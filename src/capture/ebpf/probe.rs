@@ -18,12 +18,13 @@ use std::time::Duration;
 const OBJECT: &[u8] = include_bytes!("bpf/provscope.bpf.o");
 
 /// The tracepoints and the programs attached to them.
-const PROGRAMS: [(&str, &str); 7] = [
+const PROGRAMS: [(&str, &str); 8] = [
     ("handle_sys_exit", "sys_exit"),
     ("handle_fork", "sched_process_fork"),
     ("handle_exec", "sched_process_exec"),
     ("handle_exit", "sched_process_exit"),
     ("handle_xmit", "net_dev_start_xmit"),
+    ("handle_tcp_probe", "tcp_probe"),
     ("handle_copy", "skb_copy_datagram_iovec"),
     ("handle_data_ready", "sk_data_ready"),
 ];

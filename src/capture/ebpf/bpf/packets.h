@@ -4,9 +4,12 @@
  *
  *   sent      net_dev_start_xmit: every packet handed to a device, loopback included,
  *             still owned by its socket (skb->sk);
- *   received  TCP: skb_copy_datagram_iovec, in the reading task, when a packet's data is
- *             copied to user space (its socket is set by then; a connection the server
- *             has not accepted yet has no file to name it by earlier on);
+ *   received  TCP: tcp_probe, every segment an established socket receives (pure ACKs
+ *             and segments later merged into an earlier one included), where CamFlow's
+ *             socket_sock_rcv_skb sees it; and skb_copy_datagram_iovec, in the reading
+ *             task, when the data of a segment tcp_probe did not record is copied to user
+ *             space (a connection the server had not accepted yet had no file to name it
+ *             by; a segment received in another state: a half-closed connection's);
  *             UDP: sk_data_ready, when datagrams are queued on the socket (UDP copies a
  *             linear datagram without the copy tracepoint): the new ones are read off the
  *             tail of its receive queue.
@@ -52,6 +55,22 @@ struct {
     __type(key, __u64);
     __type(value, struct ps_last_packet);
 } pkt_last SEC(".maps");
+
+/* TCP segments recorded where they arrived (tcp_probe), by sk_buff and IP mark: the copy
+ * tracepoint leaves them alone when their data is read (as often as it is: a short read
+ * copies one segment several times). */
+struct ps_skb_key {
+    __u64 skb;
+    __u32 mark;
+    __u32 pad;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct ps_skb_key);
+    __type(value, __u8);
+} pkt_probed SEC(".maps");
 
 /* Room for one packet record with its content (too large for the stack). */
 struct {
@@ -278,8 +297,37 @@ int handle_xmit(unsigned long long *ctx)
     return 0;
 }
 
+/* tcp_probe(struct sock *sk, const struct sk_buff *skb), at the top of
+ * tcp_rcv_established: a segment an established socket receives, before it is queued,
+ * merged or dropped. A socket with no file yet is left to handle_copy, uncounted here
+ * (the copy records or counts it). */
+SEC("tp_btf/tcp_probe")
+int handle_tcp_probe(unsigned long long *ctx)
+{
+    struct sock *sk = (struct sock *)ctx[0];
+    struct sk_buff *skb = (struct sk_buff *)ctx[1];
+    struct ps_inode_key key = {};
+    __u16 mode = 0;
+    if (!sk || !skb || sk->sk_protocol != IPPROTO_TCP || !socket_inode(sk, &key, &mode))
+        return 0;
+    struct ps_config *cfg = get_config();
+    struct ps_packet p = {};
+    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
+        return 0;
+    struct ps_iphdr ip = {};
+    unsigned char *l4 = 0;
+    struct ps_skb_key k = {.skb = (__u64)skb, .mark = 0, .pad = 0};
+    if (ip_header(skb, &ip, &l4))
+        k.mark = ip_mark(&ip);
+    if (packet_write(cfg, skb, &p)) {
+        __u8 one = 1;
+        bpf_map_update_elem(&pkt_probed, &k, &one, BPF_ANY);
+    }
+    return 0;
+}
+
 /* skb_copy_datagram_iovec(const struct sk_buff *skb, int len): TCP only (UDP is taken
- * where it is queued, see handle_data_ready). */
+ * where it is queued, see handle_data_ready), for segments tcp_probe did not record. */
 SEC("tp_btf/skb_copy_datagram_iovec")
 int handle_copy(unsigned long long *ctx)
 {
@@ -290,6 +338,11 @@ int handle_copy(unsigned long long *ctx)
     struct ps_iphdr ip = {};
     unsigned char *l4 = 0;
     __u32 mark = ip_header(skb, &ip, &l4) ? ip_mark(&ip) : 0;
+    struct ps_skb_key probed = {.skb = (__u64)skb, .mark = mark, .pad = 0};
+    if (bpf_map_lookup_elem(&pkt_probed, &probed)) {
+        count(PS_C_PKT_REPEAT);
+        return 0;
+    }
     __u64 skp = (__u64)sk;
     if (is_last(bpf_map_lookup_elem(&pkt_last, &skp), skb, mark)) {
         count(PS_C_PKT_REPEAT);
