@@ -61,6 +61,9 @@ impl LoopExt4 {
                 fs.point.as_os_str(),
             ],
         )?;
+        // The loop device holds the image open (and lets it go when unmounted): unlinked
+        // now, it cannot outlive the mount, whatever happens to this process.
+        let _ = std::fs::remove_file(&fs.image);
         Ok(fs)
     }
 

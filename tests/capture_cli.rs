@@ -128,11 +128,25 @@ fn spade_output_reads_back_as_spade() {
 /// `bench overhead` in its shortest form: every LMbench row measured in each mode, the
 /// filtered-out mode recording nothing of the loops, the capture-all mode recording them
 /// (repeats compressed in the kernel), and the throughput run accounting for every read.
+/// The backing files of the loop devices whose image name holds `name`.
+fn loop_devices_on(name: &str) -> Vec<String> {
+    std::fs::read_dir("/sys/block")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path().join("loop/backing_file")).ok())
+        .filter(|f| f.contains(name))
+        .collect()
+}
+
+/// One overhead benchmark at a time: each checks that no loop device of its kind is left.
+static ONE_BENCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn the_overhead_benchmark_measures_every_row_in_every_mode() {
     if !can_capture() {
         return;
     }
+    let _one = ONE_BENCH.lock().unwrap_or_else(|e| e.into_inner());
     let run = common::provscope(
         &[
             "bench",
@@ -192,8 +206,10 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
-    assert!(!mounts.contains("provscope-bench-overhead"), "{mounts}");
+    // Its mount lives in the run's own mount namespace; its loop device and image go
+    // with it.
+    let loops = loop_devices_on("provscope-scratch");
+    assert!(loops.is_empty(), "{loops:?}");
     let left: Vec<_> = std::fs::read_dir("/dev/shm")
         .unwrap()
         .filter_map(Result::ok)
@@ -262,4 +278,46 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         assert!(exit["calls"].as_u64().unwrap() >= 200, "{c}");
         assert!(exit["ns_per_call"].as_f64().unwrap() > 0.0, "{c}");
     }
+}
+
+/// Ctrl-C during `bench overhead` stops it at the next batch and takes down what it set
+/// up: its scratch directory (with the capture's output), the loop-mounted file system,
+/// the loop device and the image.
+#[test]
+fn ctrl_c_ends_the_overhead_benchmark_and_leaves_nothing_behind() {
+    use std::io::{BufRead, BufReader};
+    if !can_capture() {
+        return;
+    }
+    let _one = ONE_BENCH.lock().unwrap_or_else(|e| e.into_inner());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_provscope"))
+        .args(["bench", "overhead", "--rounds", "50"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    // Timed batches are running once the first round is announced.
+    while !seen.contains("round 1/") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "ended early: {seen}"
+        );
+        seen.push_str(&line);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: signalling our own child by pid.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{seen}{rest}");
+    assert!(rest.contains("interrupted"), "{seen}{rest}");
+    let scratch = std::env::temp_dir().join(format!("provscope-bench-overhead-{pid}"));
+    assert!(!scratch.exists(), "{} is left", scratch.display());
+    let loops = loop_devices_on(&format!("provscope-scratch-{pid}-"));
+    assert!(loops.is_empty(), "{loops:?}");
 }

@@ -60,3 +60,37 @@ fn a_new_file_under_a_deleted_tracked_files_inode_number_is_not_tracked() {
         "the reader of the new file is not tracked through the deleted file's mark"
     );
 }
+
+#[test]
+fn a_policys_mark_stays_with_the_file_it_named() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fs = LoopExt4::mount(&dir.path().join("fs")).expect("a journaled ext4 on a loop device");
+    let at = |name: &str| fs.dir().join(name).to_string_lossy().into_owned();
+    let (target, other, inodes) = (at("target"), at("other"), at("inodes"));
+    std::fs::write(&target, "named by the policy").unwrap();
+    let policy = format!("[provenance]\nall=false\n[file]\ntrack={target}\n");
+    // The untracked shell appends to the tracked file (recorded), deletes it, and writes
+    // a new file, which takes its inode number (not recorded: nothing tracked is touched).
+    let script = format!(
+        "echo more >> {target}; stat -c %i {target} > {inodes}; rm {target}; \
+         echo new > {other}; stat -c %i {other} >> {inodes}; echo again >> {other}"
+    );
+    let (g, stderr) = capture_under_policy(dir.path(), &policy, &["sh", "-c", &script]);
+    let numbers = std::fs::read_to_string(&inodes).unwrap();
+    let numbers: Vec<&str> = numbers.lines().collect();
+    assert!(
+        numbers.len() == 2 && numbers[0] == numbers[1],
+        "the new file took the deleted one's inode number (the premise): {numbers:?}"
+    );
+    assert!(
+        !by_path(&g, &target, "file").is_empty(),
+        "the file the policy tracks is recorded: {stderr}"
+    );
+    assert!(
+        by_path(&g, &other, "file").is_empty() && by_path(&g, &other, "path").is_empty(),
+        "the new file under its number is not tracked"
+    );
+}

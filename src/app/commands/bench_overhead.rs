@@ -208,6 +208,11 @@ pub fn run(plan: &Plan, json: bool) -> CommandResult {
         std::env::temp_dir().join(format!("provscope-bench-overhead-{}", std::process::id())),
     );
     std::fs::create_dir_all(&scratch.0).map_err(Failure::other)?;
+    // Ctrl-C ends the run at the next batch, through the clean-up below.
+    super::interrupt::install();
+    if plan.dir.is_none() {
+        work_fs::private_mounts();
+    }
     let work_fs = WorkFs::prepare(&scratch.0, plan.dir).map_err(Failure::other)?;
     // SAFETY: geteuid cannot fail.
     let drop_to = (unsafe { libc::geteuid() } == 0).then_some((WORKER_ID, WORKER_ID));
@@ -265,7 +270,7 @@ fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Resul
     // One session for every timed batch: the modes take turns batch by batch (a switch
     // takes milliseconds), so that the machine's drift, which here moves a syscall's
     // cost by 20-30% over minutes, falls on all three alike.
-    let session = Session::start(
+    let mut session = Session::start(
         Options {
             filter_uid: None,
             compress: true,
@@ -283,13 +288,24 @@ fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Resul
             ));
             for batch in 0..BATCHES {
                 for (position, mode) in rotation(turn).into_iter().enumerate() {
+                    if super::interrupt::requested() {
+                        anyhow::bail!("interrupted");
+                    }
                     let tally = session.switch(mode, worker.uid)?;
                     totals[current.index()].add(&tally);
                     current = mode;
                     settle(dirs);
                     let warm_up = batch == 0 && position == 0;
-                    let values =
-                        worker.run(workload, workload.batch_ops(iterations), 1, warm_up)?;
+                    let values = worker
+                        .run(workload, workload.batch_ops(iterations), 1, warm_up)
+                        // A Ctrl-C reaches the worker's children too.
+                        .map_err(|e| {
+                            if super::interrupt::requested() {
+                                anyhow::anyhow!("interrupted")
+                            } else {
+                                e
+                            }
+                        })?;
                     for (row, v) in workload.rows().iter().zip(values) {
                         let at = Row::ALL.iter().position(|r| r == row).unwrap_or(0);
                         samples[at][mode.index()].extend(v);

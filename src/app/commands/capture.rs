@@ -24,7 +24,6 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// What to capture.
@@ -48,24 +47,8 @@ pub struct CaptureOptions {
     pub serve: Option<PathBuf>,
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
-
 /// How often a daemon tells its clients the counters.
 const TELL_EVERY: Duration = Duration::from_secs(1);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
-    STOP.store(true, Ordering::SeqCst);
-}
-
-fn install_signal_handlers() {
-    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-        libc::signal(libc::SIGTERM, handler);
-    }
-}
 
 /// A daemon keeps running when the terminal that started it goes away.
 fn ignore_hangups() {
@@ -149,7 +132,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
     let control = PolicyControl::new(load_capture_policy(opts.policy.as_deref())?);
     // Before loading (which takes the verifier a while): a Ctrl-C meanwhile ends the
     // capture as soon as it runs, instead of being lost or killing it half set up.
-    install_signal_handlers();
+    super::interrupt::install();
     // Loaded now, attached once the filters are set, so that a tracked capture never
     // records the rest of the machine in its first moments.
     let mut probe = Probe::load().map_err(Failure::other)?;
@@ -263,7 +246,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
         {
             child_status = h.try_wait();
         }
-        if STOP.load(Ordering::SeqCst) || timed_out || child_status.is_some() {
+        if super::interrupt::requested() || timed_out || child_status.is_some() {
             ending = Some(Instant::now());
         }
     }

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod flow_path;
 pub mod gen_trace;
 pub mod gen_trace_links;
+pub mod interrupt;
 pub mod lineage;
 pub mod live;
 pub mod open;

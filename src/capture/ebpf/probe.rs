@@ -69,9 +69,10 @@ impl InodeKey {
     }
 }
 
-/// Mirrors `struct ps_inode_mark`: an inode's flags. Marks set from user space carry no
-/// generation (the kernel's PS_MARK_GEN bit stays clear): they hold for whatever file has
-/// the inode number, while the kernel's own marks go with the file they were made for.
+/// Mirrors `struct ps_inode_mark`: an inode's flags. Marks set from user space name an
+/// inode number and carry no generation (the kernel's PS_MARK_GEN bit clear); the kernel
+/// adds the generation of the first file it sees with that number, so that the mark goes
+/// with that file, as CamFlow's marks go with the inode.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct InodeMark {

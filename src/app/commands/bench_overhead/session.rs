@@ -131,14 +131,24 @@ impl Session {
     /// Consumes everything the current mode recorded, then switches to `mode` (the
     /// worker's `uid` filtered out in the kernel in [`Mode::FilteredOut`]); returns what
     /// the capture consumed since the last switch (or the start).
-    pub fn switch(&self, mode: Mode, uid: u32) -> anyhow::Result<Tally> {
+    pub fn switch(&mut self, mode: Mode, uid: u32) -> anyhow::Result<Tally> {
         let (done, answer) = mpsc::channel();
-        self.switches
-            .send(Switch { mode, uid, done })
-            .map_err(|_| anyhow!("the capture thread has ended"))?;
-        answer
-            .recv()
-            .map_err(|_| anyhow!("the capture thread ended during a switch"))?
+        if self.switches.send(Switch { mode, uid, done }).is_err() {
+            return Err(self.why_it_ended());
+        }
+        match answer.recv() {
+            Ok(result) => result,
+            Err(_) => Err(self.why_it_ended()),
+        }
+    }
+
+    /// The capture thread's own error, once it has ended early.
+    fn why_it_ended(&mut self) -> anyhow::Error {
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => e.context("the capture thread failed"),
+            Some(Err(_)) => anyhow!("the capture thread panicked"),
+            Some(Ok(Ok(_))) | None => anyhow!("the capture thread ended early"),
+        }
     }
 
     /// Stops the capture once the ring buffer is empty, detaches the probe and reports.

@@ -63,6 +63,31 @@ impl WorkFs {
     }
 }
 
+/// Gives this process (and the worker it forks) its own mount namespace, private from the
+/// machine's, so that the file system made for the run and its loop device go with the
+/// process however it ends (killed included). Must run before any thread starts. When
+/// the kernel refuses, the run goes on: its own clean-up still unmounts on every exit it
+/// sees.
+pub fn private_mounts() {
+    // SAFETY: plain syscalls with valid NUL-terminated strings and null data.
+    let ok = unsafe {
+        libc::unshare(libc::CLONE_NEWNS) == 0
+            && libc::mount(
+                c"none".as_ptr(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ) == 0
+    };
+    if !ok {
+        eprintln!(
+            "provscope: warning: no private mount namespace ({}): a killed run leaves its loop mount behind",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
 impl Drop for WorkFs {
     fn drop(&mut self) {
         if self.mount.is_none() {

@@ -254,11 +254,11 @@ struct ps_inode_key {
     __u32 pad;
 };
 
-/* An inode's flags (map "inodes"). A mark the kernel spread (PS_MARK_GEN) holds the
- * inode's i_generation, so that a file made later under the same inode number, after
- * the marked one was deleted, is not taken for it: CamFlow's marks live in the inode
- * itself and go with it. A mark set from user space names a file by its number and
- * holds for whatever file has it. */
+/* An inode's flags (map "inodes"). A mark holds the inode's i_generation (PS_MARK_GEN),
+ * so that a file made later under the same inode number, after the marked one was
+ * deleted, is not taken for it: CamFlow's marks live in the inode itself and go with it.
+ * User space sets marks by number alone; the kernel adds the generation of the first
+ * file it sees with that number (tracking.h). */
 struct ps_inode_mark {
     __u32 flags;
     __u32 gen;

@@ -121,16 +121,19 @@ static __always_inline struct ps_config *get_config(void)
 }
 
 /* Writes a record into the ring buffer; 1 when it was written, 0 when it was lost (and
- * counted). Only the record that brings the waiting data to wake_bytes wakes the reader:
- * a wake-up is an interrupt raised on this CPU (an exit to the hypervisor in a VM, some
- * microseconds), and a reader still draining needs none (its poll reports data whenever
- * data waits). Waking on every record past the mark cost a busy file loop 30% of its
- * time. */
+ * counted). Only a record that takes the waiting data across a multiple of wake_bytes
+ * wakes the reader: a wake-up is an interrupt raised on this CPU (an exit to the
+ * hypervisor in a VM, some microseconds), and a reader still draining needs none (its
+ * poll reports data whenever data waits). Waking on every record past the mark cost a
+ * busy file loop 30% of its time. Every multiple, not only the first: should two CPUs
+ * both see the data just below the mark, the next one still wakes the reader. A record
+ * takes its size plus an 8-byte header, rounded up to 8 bytes. */
 static __always_inline int ring_output(struct ps_config *cfg, void *data, __u64 size)
 {
     __u64 flags = BPF_RB_NO_WAKEUP;
     __u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-    if (waiting < cfg->wake_bytes && waiting + size >= cfg->wake_bytes)
+    __u64 mark = cfg->wake_bytes ? cfg->wake_bytes : 1;
+    if (waiting / mark != (waiting + ((size + 15) & ~7ULL)) / mark)
         flags = BPF_RB_FORCE_WAKEUP;
     if (bpf_ringbuf_output(&events, data, size, flags) < 0) {
         count(PS_C_DROP_RINGBUF);

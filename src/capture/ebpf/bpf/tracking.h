@@ -38,8 +38,11 @@ static __always_inline struct ps_gen file_gen(__u64 f)
     return g;
 }
 
-/* The flags of object `o` (generation `g`). A kernel mark made for another generation
- * belongs to a deleted file whose number came back: it is removed and reads as none. */
+/* The flags of object `o` (generation `g`). A mark made for another generation belongs
+ * to a deleted file whose number came back: it reads as none (and is overwritten by the
+ * next mark; deleting it here could delete one another CPU just made). A policy's mark,
+ * set by inode number, takes the generation of the first file seen with that number:
+ * the file the policy named, which had the number when the policy was set. */
 static __always_inline __u32 inode_flags(struct ps_obj *o, struct ps_gen g)
 {
     if (!o->ino)
@@ -48,8 +51,12 @@ static __always_inline __u32 inode_flags(struct ps_obj *o, struct ps_gen g)
     struct ps_inode_mark *m = bpf_map_lookup_elem(&inodes, &key);
     if (!m)
         return 0;
-    if ((m->flags & PS_MARK_GEN) && g.known && m->gen != g.gen) {
-        bpf_map_delete_elem(&inodes, &key);
+    if (!g.known)
+        return m->flags & ~PS_MARK_GEN;
+    if (!(m->flags & PS_MARK_GEN)) {
+        m->gen = g.gen;
+        m->flags |= PS_MARK_GEN;
+    } else if (m->gen != g.gen) {
         return 0;
     }
     return m->flags & ~PS_MARK_GEN;

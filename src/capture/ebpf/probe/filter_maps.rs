@@ -368,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn a_mark_from_user_space_holds_for_any_generation() {
+    fn a_mark_from_user_space_carries_no_generation() {
         // Mirrors struct ps_inode_mark (8 bytes, asserted in event.h); the kernel's
         // generation bit (1 << 31) is never set from here.
         assert_eq!(std::mem::size_of::<InodeMark>(), 8);
