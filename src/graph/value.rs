@@ -30,9 +30,24 @@ pub fn display(text: &str) -> Cow<'_, str> {
     json_str(text).unwrap_or(Cow::Borrowed(text))
 }
 
-/// The JSON text of a string value (quoted and escaped).
+/// The JSON text of a string value (quoted and escaped), as serde_json writes it. Most
+/// values the capture writes (numbers as strings, type names, dates, base64) need no
+/// escape: those are copied between quotes at once (serde_json escapes only `"`, `\`
+/// and control characters), the capture's busiest path.
 pub fn quote(s: &str) -> String {
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+}
+
+/// The JSON text of a number written as a string (`"42"`), as CamFlow writes ids.
+pub fn quote_number(n: u64) -> String {
+    format!("\"{n}\"")
 }
 
 #[cfg(test)]
@@ -46,6 +61,27 @@ mod tests {
         assert_eq!(json_u64("\"cf:1958431827\""), Some(1_958_431_827));
         assert_eq!(json_u64("\"0x81ed\""), None);
         assert_eq!(json_u64("[]"), None);
+    }
+
+    #[test]
+    fn quoting_matches_serde_json_byte_for_byte() {
+        for s in [
+            "",
+            "plain",
+            "/usr/bin/make",
+            "a\"quote",
+            "back\\slash",
+            "tab\there",
+            "nl\n",
+            "\u{1}\u{1f}",
+            "\u{7f} del is not escaped",
+            "é ü 漢字 🦀",
+            "</script>",
+            "cf:AAAAAAAAAAAAAAAAAAAAAA==",
+        ] {
+            assert_eq!(quote(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+        assert_eq!(quote_number(1958431827), "\"1958431827\"");
     }
 
     #[test]

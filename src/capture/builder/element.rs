@@ -3,7 +3,7 @@
 
 use crate::capture::builder::host::Host;
 use crate::graph::identifier::{ElementKey, IdentifierFields};
-use crate::graph::value::quote;
+use crate::graph::value::{quote, quote_number};
 
 const DM_RELATION: u64 = 0x8000 << 48;
 const DM_ACTIVITY: u64 = 0x4000 << 48;
@@ -188,6 +188,26 @@ pub fn attr(out: &mut String, name: &str, json: &str) {
     out.push_str(json);
 }
 
+/// An element key as a JSON string. Keys are `cf:` and base64, which JSON never escapes:
+/// they are written between quotes as they are (the capture's busiest path).
+fn push_key(out: &mut String, key: &str) {
+    debug_assert_eq!(quote(key).len(), key.len() + 2, "{key}");
+    out.push('"');
+    out.push_str(key);
+    out.push('"');
+}
+
+/// `"name":"key"`, for a relation's ends (see [`push_key`]).
+fn attr_key(out: &mut String, name: &str, key: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\":");
+    push_key(out, key);
+}
+
 /// Time stamps shared by the elements of one record.
 #[derive(Clone, Debug)]
 pub struct Stamp {
@@ -243,15 +263,15 @@ impl Element {
     /// The element as camflowd writes it inside its section: `"key":{...}`.
     pub fn text(&self) -> String {
         let mut s = String::with_capacity(self.text_len());
-        s.push_str(&quote(&self.key));
+        push_key(&mut s, &self.key);
         s.push_str(":{");
         match &self.ends {
             None => self.push_attrs(&mut s, &self.attrs),
             Some(ends) => {
                 let at = ends.at.min(self.attrs.len());
                 self.push_attrs(&mut s, &self.attrs[..at]);
-                attr(&mut s, ends.names.0, &quote(&ends.from));
-                attr(&mut s, ends.names.1, &quote(&ends.to));
+                attr_key(&mut s, ends.names.0, &ends.from);
+                attr_key(&mut s, ends.names.1, &ends.to);
                 self.push_attrs(&mut s, &self.attrs[at..]);
             }
         }
@@ -287,14 +307,14 @@ pub fn open_node(
 ) -> (NodeClass, Element) {
     let (class, bits) = node_type(kind);
     let attrs = vec![
-        ("cf:id", quote(&id.to_string())),
+        ("cf:id", quote_number(id)),
         ("prov:type", quote(kind)),
         ("cf:boot_id", host.boot_id.to_string()),
-        ("cf:machine_id", quote(&format!("cf:{}", host.machine_id))),
+        ("cf:machine_id", format!("\"cf:{}\"", host.machine_id)),
         ("cf:version", version.to_string()),
         ("cf:date", quote(&stamp.date)),
-        ("cf:taint", quote("0")),
-        ("cf:jiffies", quote(&stamp.jiffies.to_string())),
+        ("cf:taint", String::from("\"0\"")),
+        ("cf:jiffies", quote_number(stamp.jiffies)),
         ("cf:epoch", String::from("0")),
     ];
     let el = Element {
@@ -331,21 +351,22 @@ pub fn relation(
         machine_id: host.machine_id,
         version: 0,
     });
-    let mut attrs = vec![
-        ("cf:id", quote(&id.to_string())),
+    let mut attrs = Vec::with_capacity(12);
+    attrs.extend([
+        ("cf:id", quote_number(id)),
         ("prov:type", quote(kind)),
         ("cf:boot_id", host.boot_id.to_string()),
-        ("cf:machine_id", quote(&format!("cf:{}", host.machine_id))),
+        ("cf:machine_id", format!("\"cf:{}\"", host.machine_id)),
         ("cf:date", quote(&stamp.date)),
-        ("cf:taint", quote("0")),
-        ("cf:jiffies", quote(&stamp.jiffies.to_string())),
+        ("cf:taint", String::from("\"0\"")),
+        ("cf:jiffies", quote_number(stamp.jiffies)),
         ("cf:epoch", String::from("0")),
         ("prov:label", quote(kind)),
-        ("cf:allowed", quote("true")),
-    ];
+        ("cf:allowed", String::from("\"true\"")),
+    ]);
     let at = attrs.len();
-    attrs.push(("cf:flags", quote("0")));
-    attrs.push(("cf:task_id", quote(&task_id.to_string())));
+    attrs.push(("cf:flags", String::from("\"0\"")));
+    attrs.push(("cf:task_id", quote_number(task_id)));
     Element {
         section: name,
         kind,
