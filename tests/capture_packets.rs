@@ -3,7 +3,7 @@
 //! are CamFlow `packet` entities between the two sockets (`send_packet` from the client's,
 //! `receive_packet` into the server's, one vertex for both ends), and the server's output
 //! file traces back to the client's read of the secret through them, and only through
-//! them. TCP and UDP. Root, and PROVSCOPE_REQUIRE_BPF=1 turns a missing privilege into a
+//! them. TCP and UDP, over IPv4 and IPv6 (which CamFlow does not record). Root, and PROVSCOPE_REQUIRE_BPF=1 turns a missing privilege into a
 //! failure.
 
 mod common;
@@ -16,15 +16,15 @@ use provscope::graph::store::NodeId;
 use std::collections::HashSet;
 use std::path::Path;
 
-/// The server: binds 127.0.0.1 (any port), tells its port in `port`, takes one message
+/// The server: binds HOST (any port), tells its port in `port`, takes one message
 /// (a TCP connection's bytes until it closes, or one UDP datagram), writes it to `out`
 /// and the client's port to `peer`.
 const SERVER: &str = r#"
 import os, socket, sys
-proto, port_file, peer_file, out = sys.argv[1:5]
+proto, host, port_file, peer_file, out = sys.argv[1:6]
 kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, kind)
-s.bind(("127.0.0.1", 0))
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind)
+s.bind((host, 0))
 if proto == "tcp":
     s.listen(1)
 with open(port_file + ".tmp", "w") as f:
@@ -51,7 +51,7 @@ with open(peer_file, "w") as f:
 /// so that only what it sends afterwards carries the secret, then sends it.
 const CLIENT: &str = r#"
 import os, socket, sys, time
-proto, port_file, secret = sys.argv[1:4]
+proto, host, port_file, secret = sys.argv[1:5]
 for _ in range(1000):
     if os.path.exists(port_file):
         break
@@ -59,20 +59,30 @@ for _ in range(1000):
 with open(port_file) as f:
     port = int(f.read())
 kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-c = socket.socket(socket.AF_INET, kind)
+c = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind)
 if proto == "tcp":
-    c.connect(("127.0.0.1", port))
+    c.connect((host, port))
 with open(secret, "rb") as f:
     data = f.read()
 if proto == "tcp":
     c.sendall(data)
 else:
-    c.sendto(data, ("127.0.0.1", port))
+    c.sendto(data, (host, port))
 c.close()
 "#;
 
+/// How `cf:sender` and `cf:receiver` write an address and port.
+fn endpoint(host: &str, port: impl std::fmt::Display) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 struct Exchange {
     g: ProvGraph,
+    host: &'static str,
     secret: String,
     out: String,
     server_port: u16,
@@ -80,7 +90,7 @@ struct Exchange {
 }
 
 /// Runs server and client as two processes under one tracked shell.
-fn exchange(dir: &Path, proto: &str) -> Exchange {
+fn exchange(dir: &Path, proto: &str, host: &'static str) -> Exchange {
     let file = |name: &str| dir.join(name).display().to_string();
     let (secret, out) = (file("secret.txt"), file("received.txt"));
     let (port, peer) = (file("port"), file("peer"));
@@ -88,7 +98,7 @@ fn exchange(dir: &Path, proto: &str) -> Exchange {
     std::fs::write(dir.join("server.py"), SERVER).unwrap();
     std::fs::write(dir.join("client.py"), CLIENT).unwrap();
     let script = format!(
-        "python3 {} {proto} {port} {peer} {out} & python3 {} {proto} {port} {secret}; wait",
+        "python3 {} {proto} {host} {port} {peer} {out} & python3 {} {proto} {host} {port} {secret}; wait",
         file("server.py"),
         file("client.py"),
     );
@@ -99,6 +109,7 @@ fn exchange(dir: &Path, proto: &str) -> Exchange {
     );
     let number = |p: &str| std::fs::read_to_string(p).unwrap().trim().parse().unwrap();
     Exchange {
+        host,
         server_port: number(&port),
         client_port: number(&peer),
         g,
@@ -142,8 +153,8 @@ fn packets_of(g: &ProvGraph, kind: &str, sockets: &HashSet<u32>) -> HashSet<Node
 fn assert_packets_carry_the_secret(x: &Exchange, client: &HashSet<u32>, server: &HashSet<u32>) {
     let g = &x.g;
     let (c, s) = (
-        format!("127.0.0.1:{}", x.client_port),
-        format!("127.0.0.1:{}", x.server_port),
+        endpoint(x.host, x.client_port),
+        endpoint(x.host, x.server_port),
     );
     let to_server: HashSet<NodeId> = with_attr(g, "packet", "cf:sender", &c)
         .into_iter()
@@ -193,25 +204,51 @@ fn assert_packets_carry_the_secret(x: &Exchange, client: &HashSet<u32>, server: 
     );
 }
 
+fn tcp_exchange(host: &'static str) {
+    let dir = tempfile::tempdir().unwrap();
+    let x = exchange(dir.path(), "tcp", host);
+    let client = sockets_at(&x.g, "connect", true);
+    let server = sockets_at(&x.g, "accept_socket", true);
+    assert_packets_carry_the_secret(&x, &client, &server);
+    // The server's socket answers too (ACKs): packets the other way.
+    let back = with_attr(&x.g, "packet", "cf:sender", &endpoint(host, x.server_port));
+    assert!(!back.is_empty(), "packets from the server's port");
+    assert!(!packets_of(&x.g, "send_packet", &server).is_empty());
+}
+
+fn udp_exchange(host: &'static str) -> Exchange {
+    let dir = tempfile::tempdir().unwrap();
+    let x = exchange(dir.path(), "udp", host);
+    let client = sockets_at(&x.g, "send", true);
+    let server = sockets_at(&x.g, "bind", true);
+    assert_packets_carry_the_secret(&x, &client, &server);
+    x
+}
+
+/// The UDP packets the client sent.
+fn client_datagrams(x: &Exchange) -> Vec<NodeId> {
+    with_attr(
+        &x.g,
+        "packet",
+        "cf:sender",
+        &endpoint(x.host, x.client_port),
+    )
+}
+
 #[test]
 fn a_tcp_connection_carries_the_secret_from_client_to_server_in_packets() {
     if !can_capture() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let x = exchange(dir.path(), "tcp");
-    let client = sockets_at(&x.g, "connect", true);
-    let server = sockets_at(&x.g, "accept_socket", true);
-    assert_packets_carry_the_secret(&x, &client, &server);
-    // The server's socket answers too (ACKs): packets the other way.
-    let back = with_attr(
-        &x.g,
-        "packet",
-        "cf:sender",
-        &format!("127.0.0.1:{}", x.server_port),
-    );
-    assert!(!back.is_empty(), "packets from the server's port");
-    assert!(!packets_of(&x.g, "send_packet", &server).is_empty());
+    tcp_exchange("127.0.0.1");
+}
+
+#[test]
+fn a_tcp_connection_over_ipv6_carries_the_secret_in_packets() {
+    if !can_capture() {
+        return;
+    }
+    tcp_exchange("::1");
 }
 
 #[test]
@@ -219,20 +256,25 @@ fn a_udp_datagram_carries_the_secret_from_client_to_server_in_a_packet() {
     if !can_capture() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let x = exchange(dir.path(), "udp");
-    let client = sockets_at(&x.g, "send", true);
-    let server = sockets_at(&x.g, "bind", true);
-    assert_packets_carry_the_secret(&x, &client, &server);
-    let udp = with_attr(
-        &x.g,
-        "packet",
-        "cf:sender",
-        &format!("127.0.0.1:{}", x.client_port),
-    );
+    let x = udp_exchange("127.0.0.1");
+    let udp = client_datagrams(&x);
     assert!(
         udp.iter().all(|&p| x.g.node_attr(p, "cf:seq") == Some("0")),
         "UDP has no sequence number"
+    );
+}
+
+#[test]
+fn a_udp_datagram_over_ipv6_carries_the_secret_in_a_packet() {
+    if !can_capture() {
+        return;
+    }
+    let x = udp_exchange("::1");
+    let udp = client_datagrams(&x);
+    // IPv6 has no IP id: a hash of the datagram stands in the sequence number's place.
+    assert!(
+        udp.iter().all(|&p| x.g.node_attr(p, "cf:seq") != Some("0")),
+        "an IPv6 datagram is told apart by its hash"
     );
 }
 
@@ -240,17 +282,18 @@ fn a_udp_datagram_carries_the_secret_from_client_to_server_in_a_packet() {
 /// soon reuses a freed packet's memory for the next) and TCP segments read in parts.
 const BURST: &str = r#"
 import socket, sys
-kind, n, ports = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+kind, host, n, ports = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
 if kind == "udp":
-    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    r.bind(("127.0.0.1", 0))
-    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r = socket.socket(family, socket.SOCK_DGRAM)
+    r.bind((host, 0))
+    c = socket.socket(family, socket.SOCK_DGRAM)
     c.connect(r.getsockname())
 else:
-    l = socket.socket()
-    l.bind(("127.0.0.1", 0))
+    l = socket.socket(family)
+    l.bind((host, 0))
     l.listen(1)
-    c = socket.socket()
+    c = socket.socket(family)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     c.connect(l.getsockname())
     r, _ = l.accept()
@@ -264,20 +307,20 @@ with open(ports, "w") as f:
 "#;
 
 /// Every packet of a burst is recorded once at each end.
-fn burst(kind: &str, n: usize) {
+fn burst(kind: &str, host: &str, n: usize) {
     let dir = tempfile::tempdir().unwrap();
     let ports = dir.path().join("ports").display().to_string();
     let g = capture(
         dir.path(),
-        &["python3", "-c", BURST, kind, &n.to_string(), &ports],
+        &["python3", "-c", BURST, kind, host, &n.to_string(), &ports],
     );
     let text = std::fs::read_to_string(&ports).unwrap();
     let (c, s) = text.split_once(' ').unwrap();
     let between = |from: &str, to: &str| -> Vec<NodeId> {
-        with_attr(&g, "packet", "cf:sender", &format!("127.0.0.1:{from}"))
+        with_attr(&g, "packet", "cf:sender", &endpoint(host, from))
             .into_iter()
             .filter(|&p| {
-                g.node_attr_text(p, "cf:receiver").as_deref() == Some(&*format!("127.0.0.1:{to}"))
+                g.node_attr_text(p, "cf:receiver").as_deref() == Some(&*endpoint(host, to))
             })
             .collect()
     };
@@ -289,7 +332,7 @@ fn burst(kind: &str, n: usize) {
     };
     let sent = between(c, s);
     for &p in &sent {
-        assert_eq!(edges(p, "send_packet"), 1, "{kind}: sent once");
+        assert_eq!(edges(p, "send_packet"), 1, "{kind} {host}: sent once");
         assert!(
             edges(p, "receive_packet") <= 1,
             "{kind}: received once at most"
@@ -326,6 +369,15 @@ fn every_packet_of_a_burst_is_recorded_once_at_each_end() {
     if !can_capture() {
         return;
     }
-    burst("udp", 2000);
-    burst("tcp", 500);
+    burst("udp", "127.0.0.1", 2000);
+    burst("tcp", "127.0.0.1", 500);
+}
+
+#[test]
+fn every_ipv6_packet_of_a_burst_is_recorded_once_at_each_end() {
+    if !can_capture() {
+        return;
+    }
+    burst("udp", "::1", 1000);
+    burst("tcp", "::1", 300);
 }

@@ -31,7 +31,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hashbrown::HashMap;
 use std::collections::VecDeque;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// How long a sent packet waits for its task's next record, in kernel time.
 pub const HOLD_NS: u64 = 1_000_000_000;
@@ -46,31 +46,43 @@ const RECENT: usize = 4096;
 /// @8, sender IP @12, receiver IP @16, sender port @20, receiver port @22, protocol @24,
 /// TCP sequence number @28. The header fields are kept as on the wire, as CamFlow's
 /// kernel copies them.
+///
+/// IPv6, which CamFlow does not record, is named in the same layout: the addresses are
+/// folded to 4 bytes each (the XOR of their four words: `::1` is `0.0.0.1`), byte 25 (a
+/// padding byte in CamFlow) holds 6 so that no IPv6 packet shares an IPv4 one's
+/// identifier, and the id is what the kernel side put in its place (see
+/// [`IpHeader::id`]). The full addresses are in `cf:sender` and `cf:receiver`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PacketId {
     /// Type bits.
     pub kind: u64,
+    /// IP version: 4 or 6.
+    pub version: u8,
     /// IP identification, as on the wire.
     pub id: [u8; 2],
-    /// Sender address.
-    pub snd_ip: [u8; 4],
+    /// Sender address (IPv4: the first 4 bytes).
+    pub snd_ip: [u8; 16],
     /// Receiver address.
-    pub rcv_ip: [u8; 4],
+    pub rcv_ip: [u8; 16],
     /// Sender port, as on the wire.
     pub snd_port: [u8; 2],
     /// Receiver port, as on the wire.
     pub rcv_port: [u8; 2],
     /// IP protocol.
     pub protocol: u8,
-    /// TCP sequence number, as on the wire (0 for UDP).
+    /// TCP sequence number, as on the wire (0 for UDP; IPv6 UDP: a hash of the datagram, see the kernel side's `udp_payload_hash`).
     pub seq: [u8; 4],
 }
+
+/// Byte 25 of an IPv6 packet's identifier.
+const IPV6_MARK: u8 = 6;
 
 impl PacketId {
     /// The identifier of a packet with these headers.
     pub fn of(kind: u64, h: &IpHeader) -> PacketId {
         PacketId {
             kind,
+            version: h.version,
             id: h.id,
             snd_ip: h.saddr,
             rcv_ip: h.daddr,
@@ -81,30 +93,51 @@ impl PacketId {
         }
     }
 
-    /// The 32 bytes (padding zeroed).
+    /// The 4 bytes an address takes in the identifier.
+    fn short_ip(&self, ip: &[u8; 16]) -> [u8; 4] {
+        let word = |i: usize| [ip[i], ip[i + 1], ip[i + 2], ip[i + 3]];
+        if self.version != 6 {
+            return word(0);
+        }
+        let mut folded = [0u8; 4];
+        for w in [word(0), word(4), word(8), word(12)] {
+            for (f, b) in folded.iter_mut().zip(w) {
+                *f ^= b;
+            }
+        }
+        folded
+    }
+
+    /// The 32 bytes (padding zeroed, but for the IPv6 mark).
     pub fn encode(&self) -> [u8; 32] {
         let mut b = [0u8; 32];
         b[0..8].copy_from_slice(&self.kind.to_le_bytes());
         b[8..10].copy_from_slice(&self.id);
-        b[12..16].copy_from_slice(&self.snd_ip);
-        b[16..20].copy_from_slice(&self.rcv_ip);
+        b[12..16].copy_from_slice(&self.short_ip(&self.snd_ip));
+        b[16..20].copy_from_slice(&self.short_ip(&self.rcv_ip));
         b[20..22].copy_from_slice(&self.snd_port);
         b[22..24].copy_from_slice(&self.rcv_port);
         b[24] = self.protocol;
+        if self.version == 6 {
+            b[25] = IPV6_MARK;
+        }
         b[28..32].copy_from_slice(&self.seq);
         b
     }
 
-    /// The fields of 32 identifier bytes.
+    /// The fields of 32 identifier bytes. An IPv6 packet's addresses come back as their
+    /// folded 4 bytes (in the first 4 of 16), which encode to the same identifier.
     pub fn decode(b: &[u8; 32]) -> PacketId {
         let at = |i: usize| -> [u8; 4] { [b[i], b[i + 1], b[i + 2], b[i + 3]] };
+        let (snd_ip, rcv_ip) = IpHeader::ipv4_addresses(at(12), at(16));
         let mut kind = [0u8; 8];
         kind.copy_from_slice(&b[0..8]);
         PacketId {
             kind: u64::from_le_bytes(kind),
+            version: if b[25] == IPV6_MARK { 6 } else { 4 },
             id: [b[8], b[9]],
-            snd_ip: at(12),
-            rcv_ip: at(16),
+            snd_ip,
+            rcv_ip,
             snd_port: [b[20], b[21]],
             rcv_port: [b[22], b[23]],
             protocol: b[24],
@@ -129,14 +162,15 @@ impl PacketId {
         u32::from_le_bytes(self.seq)
     }
 
-    /// `cf:sender`: `a.b.c.d:port`, the port byte-swapped (CamFlow prints it so).
+    /// `cf:sender`: `a.b.c.d:port`, the port byte-swapped (CamFlow prints it so);
+    /// IPv6 `[a:b::c]:port`.
     pub fn sender(&self) -> String {
-        endpoint(self.snd_ip, self.snd_port)
+        self.endpoint(self.snd_ip, self.snd_port)
     }
 
     /// `cf:receiver`.
     pub fn receiver(&self) -> String {
-        endpoint(self.rcv_ip, self.rcv_port)
+        self.endpoint(self.rcv_ip, self.rcv_port)
     }
 
     /// `prov:label`: `[packet] SENDER->RECEIVER (ID)`.
@@ -148,10 +182,15 @@ impl PacketId {
             self.camflow_id()
         )
     }
-}
 
-fn endpoint(ip: [u8; 4], port: [u8; 2]) -> String {
-    format!("{}:{}", Ipv4Addr::from(ip), u16::from_be_bytes(port))
+    fn endpoint(&self, ip: [u8; 16], port: [u8; 2]) -> String {
+        let port = u16::from_be_bytes(port);
+        if self.version == 6 {
+            format!("[{}]:{port}", Ipv6Addr::from(ip))
+        } else {
+            format!("{}:{port}", Ipv4Addr::from(self.short_ip(&ip)))
+        }
+    }
 }
 
 /// The packet vertex as CamFlow's W3C writer (libprovenance v0.5.5) writes it: its own

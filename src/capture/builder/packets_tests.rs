@@ -62,11 +62,13 @@ fn the_real_packet_identifiers_decode_and_encode_back() {
 fn headers_as_the_kernel_reads_them_give_camflows_identifier() {
     // The HTTP segment as it was on the wire: IP id 0xfd24, port 39408 = 0x99f0,
     // sequence number 0x5480c137.
+    let (saddr, daddr) = IpHeader::ipv4_addresses([10, 0, 2, 15], [216, 58, 198, 164]);
     let h = IpHeader {
+        version: 4,
         id: [0xfd, 0x24],
         tot_len: 40u16.to_be_bytes(),
-        saddr: [10, 0, 2, 15],
-        daddr: [216, 58, 198, 164],
+        saddr,
+        daddr,
         sport: 39408u16.to_be_bytes(),
         dport: 80u16.to_be_bytes(),
         seq: [0x54, 0x80, 0xc1, 0x37],
@@ -90,6 +92,48 @@ fn headers_as_the_kernel_reads_them_give_camflows_identifier() {
         "[packet] 10.0.2.15:39408->216.58.198.164:80 (9469)"
     );
     assert!(attrs.get("cf:boot_id").is_none() && attrs.get("cf:version").is_none());
+}
+
+#[test]
+fn an_ipv6_packet_keeps_its_addresses_in_the_text_and_folds_them_in_the_identifier() {
+    let mut a = [0u8; 16];
+    a[0..2].copy_from_slice(&[0xfd, 0x00]);
+    a[15] = 1;
+    let b = std::net::Ipv6Addr::LOCALHOST.octets();
+    let h = IpHeader {
+        version: 6,
+        id: [0x12, 0x34],
+        tot_len: 72u16.to_be_bytes(),
+        saddr: a,
+        daddr: b,
+        sport: 40000u16.to_be_bytes(),
+        dport: 8080u16.to_be_bytes(),
+        seq: [0, 0, 0, 9],
+        protocol: 6,
+    };
+    let p = PacketId::of(0x2000_0000_0010_0000, &h);
+    let bytes = p.encode();
+    assert_eq!(&bytes[12..16], &[0xfd, 0, 0, 1], "fd00::1 folded");
+    assert_eq!(&bytes[16..20], &[0, 0, 0, 1], "::1 folded");
+    assert_eq!(bytes[25], 6, "marked IPv6");
+    let v4 = IpHeader {
+        version: 4,
+        saddr: IpHeader::ipv4_addresses([0xfd, 0, 0, 1], [0, 0, 0, 1]).0,
+        daddr: IpHeader::ipv4_addresses([0xfd, 0, 0, 1], [0, 0, 0, 1]).1,
+        ..h
+    };
+    assert_ne!(
+        PacketId::of(p.kind, &v4).encode(),
+        bytes,
+        "never an IPv4 packet's identifier"
+    );
+    assert_eq!(PacketId::decode(&bytes).encode(), bytes, "decodes back");
+    assert_eq!(p.sender(), "[fd00::1]:40000");
+    assert_eq!(p.receiver(), "[::1]:8080");
+    assert_eq!(
+        p.label(),
+        format!("[packet] [fd00::1]:40000->[::1]:8080 ({})", p.camflow_id())
+    );
 }
 
 const SENDTO: u32 = 44;

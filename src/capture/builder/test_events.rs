@@ -71,6 +71,7 @@ pub fn call(ts: u64, tid: u32, nr: u32, o: FdObject) -> Event {
 /// A TCP packet 127.0.0.1:40000 → 127.0.0.1:8080 of socket `ino` (device 9), seen in
 /// task `tid` (its own process), `owner_task` when that task uses the socket.
 pub fn packet(ts: u64, tid: u32, ino: u64, direction: Direction, owner_task: bool) -> Event {
+    let (saddr, daddr) = IpHeader::ipv4_addresses([127, 0, 0, 1], [127, 0, 0, 1]);
     Event::Packet(PacketEvent {
         ts,
         tgid: tid,
@@ -80,9 +81,10 @@ pub fn packet(ts: u64, tid: u32, ino: u64, direction: Direction, owner_task: boo
         socket: (9, ino),
         socket_mode: 0o140777,
         header: IpHeader {
+            version: 4,
             id: [1, 2],
-            saddr: [127, 0, 0, 1],
-            daddr: [127, 0, 0, 1],
+            saddr,
+            daddr,
             sport: 40000u16.to_be_bytes(),
             dport: 8080u16.to_be_bytes(),
             protocol: 6,

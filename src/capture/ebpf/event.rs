@@ -145,7 +145,7 @@ pub enum Event {
         /// True when it was the last task of its process.
         process_ended: bool,
     },
-    /// An IPv4 packet a recorded socket sent or received.
+    /// An IP packet a recorded socket sent or received.
     Packet(PacketEvent),
 }
 

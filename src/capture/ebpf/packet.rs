@@ -1,4 +1,4 @@
-//! The kernel side's packet record (`struct ps_packet` in bpf/event.h): an IPv4 packet a
+//! The kernel side's packet record (`struct ps_packet` in bpf/event.h): an IP packet a
 //! recorded socket sent or received, with the header fields CamFlow names a packet by,
 //! kept as the bytes on the wire (network order), and the socket by its inode, as an fd
 //! of it resolves. Offsets are fixed by `_Static_assert`s in event.h.
@@ -6,7 +6,7 @@
 use super::event::DecodeError;
 
 /// The record's size.
-pub const PACKET_LEN: usize = 64;
+pub const PACKET_LEN: usize = 88;
 /// `PS_PACKET`.
 pub const KIND: u32 = 5;
 
@@ -16,8 +16,8 @@ const OWNER_TASK: u16 = 4;
 /// `PS_PKT_CONTENT`: a `struct ps_packet_content`, the packet's bytes after the header.
 const CONTENT: u16 = 8;
 /// Where the content's length, copied count and bytes start.
-const CONTENT_AT: usize = 64;
-const CONTENT_DATA_AT: usize = 72;
+const CONTENT_AT: usize = 88;
+const CONTENT_DATA_AT: usize = 96;
 
 /// Which way a packet went through its socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,27 +28,43 @@ pub enum Direction {
     Received,
 }
 
-/// The IPv4 and TCP/UDP header fields of a packet that CamFlow's packet identifier holds,
+/// The IP and TCP/UDP header fields of a packet that CamFlow's packet identifier holds,
 /// as the bytes on the wire. Ports and sequence number are zero where CamFlow leaves them
-/// so (fragments, other protocols; UDP has no sequence number).
+/// so (fragments, other protocols; UDP has no sequence number). IPv6, which CamFlow does
+/// not record, fills the same fields (see `id`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IpHeader {
-    /// IP identification.
+    /// IP version: 4 or 6.
+    pub version: u8,
+    /// IPv4 identification. IPv6 has none: a fragment's id (its low 16 bits), else the
+    /// TCP/UDP checksum, which tells two segments of a connection apart.
     pub id: [u8; 2],
-    /// IP total length.
+    /// IPv4 total length; IPv6 payload length + 40.
     pub tot_len: [u8; 2],
-    /// Source address.
-    pub saddr: [u8; 4],
+    /// Source address (IPv4: the first 4 bytes).
+    pub saddr: [u8; 16],
     /// Destination address.
-    pub daddr: [u8; 4],
+    pub daddr: [u8; 16],
     /// Source port.
     pub sport: [u8; 2],
     /// Destination port.
     pub dport: [u8; 2],
     /// TCP sequence number.
     pub seq: [u8; 4],
-    /// IP protocol (6 TCP, 17 UDP...).
+    /// IP protocol (6 TCP, 17 UDP...); IPv6: the upper layer's.
     pub protocol: u8,
+}
+
+impl IpHeader {
+    /// An IPv4 header's addresses, as the 16-byte fields hold them.
+    pub fn ipv4_addresses(saddr: [u8; 4], daddr: [u8; 4]) -> ([u8; 16], [u8; 16]) {
+        let wide = |a: [u8; 4]| {
+            let mut w = [0u8; 16];
+            w[..4].copy_from_slice(&a);
+            w
+        };
+        (wide(saddr), wide(daddr))
+    }
 }
 
 /// The bytes of a packet whose socket an IPv4 `record` rule marked: from its IP header
@@ -131,14 +147,15 @@ pub fn decode(b: &[u8]) -> Result<PacketEvent, DecodeError> {
         ),
         socket_mode: u16::from_le_bytes(bytes(b, 6)),
         header: IpHeader {
+            version: b[49],
             id: bytes(b, 36),
             tot_len: bytes(b, 38),
-            saddr: bytes(b, 40),
-            daddr: bytes(b, 44),
-            sport: bytes(b, 48),
-            dport: bytes(b, 50),
-            seq: bytes(b, 52),
-            protocol: b[56],
+            sport: bytes(b, 40),
+            dport: bytes(b, 42),
+            seq: bytes(b, 44),
+            protocol: b[48],
+            saddr: bytes(b, 56),
+            daddr: bytes(b, 72),
         },
     })
 }
@@ -160,12 +177,13 @@ mod tests {
         b[32..36].copy_from_slice(&8u32.to_le_bytes());
         b[36..38].copy_from_slice(&[0x12, 0x34]);
         b[38..40].copy_from_slice(&60u16.to_be_bytes());
-        b[40..44].copy_from_slice(&[127, 0, 0, 1]);
-        b[44..48].copy_from_slice(&[127, 0, 0, 1]);
-        b[48..50].copy_from_slice(&40000u16.to_be_bytes());
-        b[50..52].copy_from_slice(&8080u16.to_be_bytes());
-        b[52..56].copy_from_slice(&[1, 2, 3, 4]);
-        b[56] = 6;
+        b[40..42].copy_from_slice(&40000u16.to_be_bytes());
+        b[42..44].copy_from_slice(&8080u16.to_be_bytes());
+        b[44..48].copy_from_slice(&[1, 2, 3, 4]);
+        b[48] = 6;
+        b[49] = 4;
+        b[56..60].copy_from_slice(&[127, 0, 0, 1]);
+        b[72..76].copy_from_slice(&[127, 0, 0, 1]);
         b
     }
 
@@ -180,10 +198,27 @@ mod tests {
         let h = p.header;
         assert_eq!(h.id, [0x12, 0x34]);
         assert_eq!(u16::from_be_bytes(h.tot_len), 60);
-        assert_eq!((h.saddr, h.daddr), ([127, 0, 0, 1], [127, 0, 0, 1]));
+        assert_eq!(h.version, 4);
+        assert_eq!(
+            (h.saddr, h.daddr),
+            IpHeader::ipv4_addresses([127, 0, 0, 1], [127, 0, 0, 1])
+        );
         assert_eq!(u16::from_be_bytes(h.sport), 40000);
         assert_eq!(u16::from_be_bytes(h.dport), 8080);
         assert_eq!((h.seq, h.protocol), ([1, 2, 3, 4], 6));
+    }
+
+    #[test]
+    fn an_ipv6_packet_decodes_its_whole_addresses() {
+        let mut b = record(RECEIVE);
+        b[49] = 6;
+        b[56..72].copy_from_slice(&std::net::Ipv6Addr::LOCALHOST.octets());
+        b[72..88].copy_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7]);
+        let h = decode(&b).unwrap().header;
+        assert_eq!(h.version, 6);
+        assert_eq!(std::net::Ipv6Addr::from(h.saddr).to_string(), "::1");
+        assert_eq!(std::net::Ipv6Addr::from(h.daddr).to_string(), "fe80::7");
+        assert_eq!(decode(&b[..87]), Err(DecodeError::Short(87)));
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub const COUNTER_NAMES: [&str; 22] = [
     "compressed: exact repeats",
     "packets: socket without a file",
     "packets: socket not used in a recorded call",
-    "packets: not IPv4",
+    "packets: neither IPv4 nor IPv6",
     "dropped: UDP wake-ups with datagrams past the batch",
     "packets: copied again (recorded once)",
     "packets recorded",

@@ -18,7 +18,7 @@ enum ps_kind {
     PS_FORK = 2,    /* sched_process_fork: a task cloned another (thread or process) */
     PS_EXEC = 3,    /* sched_process_exec: a task started a new program */
     PS_EXIT = 4,    /* sched_process_exit: a task ended */
-    PS_PACKET = 5,  /* an IPv4 packet left or reached a recorded socket (struct ps_packet) */
+    PS_PACKET = 5,  /* an IP packet left or reached a recorded socket (struct ps_packet) */
 };
 
 /* What an fd referred to when the syscall returned; ino == 0 means "no object". */
@@ -79,21 +79,24 @@ struct ps_packet {
     __u32 tid;
     __u64 sock_ino;
     __u32 sock_dev;
-    __u16 ip_id;
-    __u16 tot_len;
-    __u32 saddr;
-    __u32 daddr;
+    __u16 ip_id;     /* IPv4: the IP id. IPv6, which has none: a fragment's id (low 16
+                      * bits), else the TCP/UDP checksum */
+    __u16 tot_len;   /* IPv4: total length; IPv6: payload length + 40 (wire order) */
     __u16 sport;
     __u16 dport;
     __u32 seq;       /* TCP only */
-    __u8 protocol;
-    __u8 pad[7];
+    __u8 protocol;   /* IPv6: the upper layer's, past extension headers */
+    __u8 version;    /* 4 or 6 */
+    __u8 pad[6];
+    __u8 saddr[16];  /* IPv4 in the first 4 bytes */
+    __u8 daddr[16];
 };
 
-_Static_assert(sizeof(struct ps_packet) == 64, "ps_packet layout");
+_Static_assert(sizeof(struct ps_packet) == 88, "ps_packet layout");
 _Static_assert(__builtin_offsetof(struct ps_packet, sock_ino) == 24, "ps_packet.sock_ino");
 _Static_assert(__builtin_offsetof(struct ps_packet, ip_id) == 36, "ps_packet.ip_id");
-_Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 56, "ps_packet.protocol");
+_Static_assert(__builtin_offsetof(struct ps_packet, protocol) == 48, "ps_packet.protocol");
+_Static_assert(__builtin_offsetof(struct ps_packet, saddr) == 56, "ps_packet.saddr");
 
 #define PS_PKT_SEND 1       /* left the socket */
 #define PS_PKT_RECEIVE 2    /* reached the socket */
@@ -112,7 +115,7 @@ struct ps_packet_content {
     __u32 pad;
     __u8 data[PS_CONTENT_MAX];
 };
-_Static_assert(__builtin_offsetof(struct ps_packet_content, data) == 72, "ps_packet_content");
+_Static_assert(__builtin_offsetof(struct ps_packet_content, data) == 96, "ps_packet_content");
 
 #define PS_EV_STR0_CUT 1 /* str[0] filled its buffer: the string may be longer */
 #define PS_EV_STR1_CUT 2
@@ -287,7 +290,7 @@ enum ps_counter {
     PS_C_COMPRESSED = 14,  /* exact repeats dropped in the kernel (CamFlow's edge compression) */
     PS_C_PKT_NO_FILE = 15, /* packet of a socket without a file (kernel sockets, minisocks) */
     PS_C_PKT_UNSEEN = 16,  /* packet of a socket no recorded syscall used */
-    PS_C_PKT_NOT_IPV4 = 17,
+    PS_C_PKT_NOT_IP = 17,  /* packet neither IPv4 nor IPv6 */
     PS_C_PKT_MISSED = 18,  /* lost: UDP packets queued past what one wake-up can read */
     PS_C_PKT_REPEAT = 19,  /* a packet copied to user space again (a short read): recorded once */
     PS_C_PACKETS = 20,     /* packet records written */

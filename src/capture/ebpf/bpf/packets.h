@@ -1,6 +1,6 @@
-/* IPv4 packets, recorded as CamFlow records them (a `packet` entity named by its IP id,
+/* IP packets, recorded as CamFlow records IPv4 ones (a `packet` entity named by its IP id,
  * addresses, ports, protocol and TCP sequence number, sent by one socket and received by
- * another), from the tracepoints this kernel offers in place of CamFlow's socket hooks:
+ * another; IPv6 ones too, which CamFlow does not record, see ipv6_headers), from the tracepoints this kernel offers in place of CamFlow's socket hooks:
  *
  *   sent      net_dev_start_xmit: every packet handed to a device, loopback included,
  *             still owned by its socket (skb->sk);
@@ -28,18 +28,15 @@
 #include "compression.h"
 #include "filters.h"
 #include "resolve.h"
+#include "packet_headers.h"
 
-#define ETH_P_IP_BE 0x0008 /* htons(ETH_P_IP) */
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
 #define TCP_TIME_WAIT 6
 #define TCP_NEW_SYN_RECV 12
-#define IP_FRAG_OFFSET 0x1fff
 /* UDP datagrams read off the receive queue at one wake-up, at most. */
 #define PS_UDP_BATCH 8
 
-/* What a socket last had recorded as received: its sk_buff, and that packet's IP id and
- * checksum, since a freed sk_buff's memory soon holds the socket's next packet. */
+/* What a socket last had recorded as received: its sk_buff, and its mark (packet_mark),
+ * since a freed sk_buff's memory soon holds the socket's next packet. */
 struct ps_last_packet {
     __u64 skb;
     __u32 mark;
@@ -79,19 +76,6 @@ struct {
     __type(key, __u32);
     __type(value, struct ps_packet_content);
 } pkt_content SEC(".maps");
-
-struct ps_iphdr {
-    __u8 version_ihl;
-    __u8 tos;
-    __u16 tot_len;
-    __u16 id;
-    __u16 frag_off;
-    __u8 ttl;
-    __u8 protocol;
-    __u16 check;
-    __u32 saddr;
-    __u32 daddr;
-};
 
 /* Inet sockets a recorded syscall used become known, as the caller's: their packets are
  * recorded from now on. Called only for records that are being sent. */
@@ -202,28 +186,6 @@ static __always_inline int packet_content_write(struct ps_config *cfg, struct sk
     return ring_output(cfg, c, size);
 }
 
-/* The IPv4 header of `skb` into `ip`, and where its TCP/UDP header starts; 0 when it is
- * not IPv4 or cannot be read (not counted here: a UDP queue walk reads headers again). */
-static __always_inline int ip_header(struct sk_buff *skb, struct ps_iphdr *ip,
-                                     unsigned char **l4)
-{
-    if (skb->protocol != ETH_P_IP_BE)
-        return 0;
-    unsigned char *head = skb->head;
-    __u16 nh = skb->network_header;
-    if (!head || bpf_probe_read_kernel(ip, sizeof(*ip), head + nh) != 0 ||
-        (ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)
-        return 0;
-    *l4 = head + nh + (ip->version_ihl & 0xf) * 4;
-    return 1;
-}
-
-/* Tells one packet from the next one in the same memory: IP id and checksum. */
-static __always_inline __u32 ip_mark(struct ps_iphdr *ip)
-{
-    return (__u32)ip->id | (__u32)ip->check << 16;
-}
-
 static __always_inline int is_last(struct ps_last_packet *last, struct sk_buff *skb, __u32 mark)
 {
     return last && last->skb == (__u64)skb && last->mark == mark;
@@ -235,44 +197,25 @@ static __always_inline void set_last(__u64 sk, struct sk_buff *skb, __u32 mark)
     bpf_map_update_elem(&pkt_last, &sk, &v, BPF_ANY);
 }
 
-/* Writes the record of `skb` with the headers CamFlow names a packet by. Ports and
- * sequence number stay 0 for a fragment past the first and for other protocols, as
- * CamFlow leaves them. Returns 1 when written. */
+/* Reads the headers of `skb` into `p`, counting a packet whose headers it cannot take. */
+static __always_inline int headers_or_count(struct sk_buff *skb, struct ps_packet *p)
+{
+    int r = read_headers(skb, p);
+    if (r != 1)
+        count(r == 0 ? PS_C_PKT_NOT_IP : PS_C_DROP_FAULT);
+    return r == 1;
+}
+
+/* Writes the record `p`, its headers read (headers_or_count). Returns 1 when written. */
 static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *skb,
                                         struct ps_packet *p)
 {
-    struct ps_iphdr ip = {};
-    unsigned char *l4 = 0;
-    if (!ip_header(skb, &ip, &l4)) {
-        count(skb->protocol != ETH_P_IP_BE ? PS_C_PKT_NOT_IPV4 : PS_C_DROP_FAULT);
-        return 0;
-    }
     p->ts = bpf_ktime_get_ns();
-    p->ip_id = ip.id;
-    p->tot_len = ip.tot_len;
-    p->saddr = ip.saddr;
-    p->daddr = ip.daddr;
-    p->protocol = ip.protocol;
-    p->sport = 0;
-    p->dport = 0;
-    p->seq = 0;
-    __u16 frag = (__u16)((ip.frag_off >> 8) | (ip.frag_off << 8));
-    if (!(frag & IP_FRAG_OFFSET) && (ip.protocol == IPPROTO_TCP || ip.protocol == IPPROTO_UDP)) {
-        /* Source port, destination port, then TCP's sequence number (UDP's length and
-         * checksum, not kept): 8 bytes either way. */
-        __u32 l4h[2] = {};
-        if (bpf_probe_read_kernel(l4h, sizeof(l4h), l4) == 0) {
-            p->sport = (__u16)l4h[0];
-            p->dport = (__u16)(l4h[0] >> 16);
-            if (ip.protocol == IPPROTO_TCP)
-                p->seq = l4h[1];
-        }
-    }
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 6; i++)
         p->pad[i] = 0;
     int sent;
     if (p->flags & PS_PKT_CONTENT)
-        sent = packet_content_write(cfg, skb, p, (__u16)((ip.tot_len >> 8) | (ip.tot_len << 8)));
+        sent = packet_content_write(cfg, skb, p, swap16(p->tot_len));
     else
         sent = ring_output(cfg, p, sizeof(*p));
     if (!sent)
@@ -291,7 +234,7 @@ int handle_xmit(unsigned long long *ctx)
         return 0;
     struct ps_config *cfg = get_config();
     struct ps_packet p = {};
-    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_SEND))
+    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_SEND) || !headers_or_count(skb, &p))
         return 0;
     packet_write(cfg, skb, &p);
     return 0;
@@ -312,13 +255,9 @@ int handle_tcp_probe(unsigned long long *ctx)
         return 0;
     struct ps_config *cfg = get_config();
     struct ps_packet p = {};
-    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
+    if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE) || !headers_or_count(skb, &p))
         return 0;
-    struct ps_iphdr ip = {};
-    unsigned char *l4 = 0;
-    struct ps_skb_key k = {.skb = (__u64)skb, .mark = 0, .pad = 0};
-    if (ip_header(skb, &ip, &l4))
-        k.mark = ip_mark(&ip);
+    struct ps_skb_key k = {.skb = (__u64)skb, .mark = packet_mark(&p), .pad = 0};
     if (packet_write(cfg, skb, &p)) {
         __u8 one = 1;
         bpf_map_update_elem(&pkt_probed, &k, &one, BPF_ANY);
@@ -335,9 +274,9 @@ int handle_copy(unsigned long long *ctx)
     struct sock *sk = skb->sk;
     if (!sk || sk->sk_protocol != IPPROTO_TCP)
         return 0;
-    struct ps_iphdr ip = {};
-    unsigned char *l4 = 0;
-    __u32 mark = ip_header(skb, &ip, &l4) ? ip_mark(&ip) : 0;
+    struct ps_packet p = {};
+    int headers = read_headers(skb, &p);
+    __u32 mark = headers == 1 ? packet_mark(&p) : 0;
     struct ps_skb_key probed = {.skb = (__u64)skb, .mark = mark, .pad = 0};
     if (bpf_map_lookup_elem(&pkt_probed, &probed)) {
         count(PS_C_PKT_REPEAT);
@@ -349,9 +288,12 @@ int handle_copy(unsigned long long *ctx)
         return 0;
     }
     struct ps_config *cfg = get_config();
-    struct ps_packet p = {};
     if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
         return 0;
+    if (headers != 1) {
+        count(headers == 0 ? PS_C_PKT_NOT_IP : PS_C_DROP_FAULT);
+        return 0;
+    }
     if (packet_write(cfg, skb, &p))
         set_last(skp, skb, mark);
     return 0;
@@ -383,9 +325,7 @@ int handle_data_ready(unsigned long long *ctx)
     for (int i = 0; i <= PS_UDP_BATCH; i++) {
         if (!skb || (__u64)skb == queue)
             break;
-        struct ps_iphdr ip = {};
-        unsigned char *l4 = 0;
-        __u32 mark = ip_header(skb, &ip, &l4) ? ip_mark(&ip) : 0;
+        __u32 mark = skb_mark(skb);
         if (is_last(last, skb, mark))
             break;
         if (i == PS_UDP_BATCH) {
@@ -403,7 +343,7 @@ int handle_data_ready(unsigned long long *ctx)
         return 0;
     set_last(skp, found[0], newest);
     for (int i = PS_UDP_BATCH - 1; i >= 0; i--) {
-        if (i < n && found[i])
+        if (i < n && found[i] && headers_or_count(found[i], &p))
             packet_write(cfg, found[i], &p);
     }
     return 0;
