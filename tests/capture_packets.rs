@@ -214,6 +214,28 @@ fn tcp_exchange(host: &'static str) {
     let back = with_attr(&x.g, "packet", "cf:sender", &endpoint(host, x.server_port));
     assert!(!back.is_empty(), "packets from the server's port");
     assert!(!packets_of(&x.g, "send_packet", &server).is_empty());
+    // The handshake, recorded where CamFlow sees it: the listener receives the SYN and
+    // the final ACK, and sends the SYN-ACK, which the client's socket receives.
+    let listener = sockets_at(&x.g, "bind", true);
+    assert_eq!(listener.len(), 1, "one listening socket");
+    let from_client = with_attr(&x.g, "packet", "cf:sender", &endpoint(host, x.client_port));
+    let syn_and_ack = packets_of(&x.g, "receive_packet", &listener);
+    assert_eq!(
+        syn_and_ack.len(),
+        2,
+        "the listener receives the SYN and the final ACK"
+    );
+    assert!(syn_and_ack.iter().all(|p| from_client.contains(p)));
+    assert!(
+        syn_and_ack.is_subset(&packets_of(&x.g, "send_packet", &client)),
+        "both sent by the client's socket"
+    );
+    let syn_ack = packets_of(&x.g, "send_packet", &listener);
+    assert_eq!(syn_ack.len(), 1, "the listener sends the SYN-ACK");
+    assert!(
+        syn_ack.is_subset(&packets_of(&x.g, "receive_packet", &client)),
+        "which the client's socket receives"
+    );
 }
 
 fn udp_exchange(host: &'static str) -> Exchange {
@@ -348,7 +370,8 @@ fn burst(kind: &str, host: &str, n: usize) {
         return;
     }
     // Every data segment is received, and so are the closing ones (FIN, ACKs), which
-    // reach an established socket; the handshake's reach the server before it is.
+    // reach an established socket; the handshake's SYN and final ACK reach the listener,
+    // not the connection's socket.
     assert!(
         (n..=n + 4).contains(&received),
         "tcp: {received} of {} segments received for {n} messages",

@@ -18,7 +18,7 @@ use std::time::Duration;
 const OBJECT: &[u8] = include_bytes!("bpf/provscope.bpf.o");
 
 /// The tracepoints and the programs attached to them.
-const PROGRAMS: [(&str, &str); 8] = [
+const PROGRAMS: [(&str, &str); 10] = [
     ("handle_sys_exit", "sys_exit"),
     ("handle_fork", "sched_process_fork"),
     ("handle_exec", "sched_process_exec"),
@@ -27,6 +27,8 @@ const PROGRAMS: [(&str, &str); 8] = [
     ("handle_tcp_probe", "tcp_probe"),
     ("handle_copy", "skb_copy_datagram_iovec"),
     ("handle_data_ready", "sk_data_ready"),
+    ("handle_sock_state", "inet_sock_set_state"),
+    ("handle_netif_receive", "netif_receive_skb"),
 ];
 
 /// Mirrors `struct ps_config`.

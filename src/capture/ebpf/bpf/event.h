@@ -87,7 +87,8 @@ struct ps_packet {
     __u32 seq;       /* TCP only */
     __u8 protocol;   /* IPv6: the upper layer's, past extension headers */
     __u8 version;    /* 4 or 6 */
-    __u8 pad[6];
+    __u8 tcp_flags;  /* TCP: FIN 1, SYN 2, RST 4, PSH 8, ACK 16... */
+    __u8 pad[5];
     __u8 saddr[16];  /* IPv4 in the first 4 bytes */
     __u8 daddr[16];
 };

@@ -36,6 +36,7 @@ struct sock_common {
     __u16 skc_num;
     unsigned short skc_family;
     unsigned char skc_state;
+    struct sock *skc_listener; /* a request minisock's listener */
     struct in6_addr skc_v6_daddr;
     struct in6_addr skc_v6_rcv_saddr;
 };
@@ -67,6 +68,7 @@ struct sk_buff {
     __u16 network_header;
     unsigned int tail; /* sk_buff_data_t: an offset from head on 64-bit kernels */
     unsigned char *head;
+    unsigned char *data; /* on arrival (netif_receive_skb): the network header */
 };
 
 struct file;

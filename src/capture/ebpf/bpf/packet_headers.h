@@ -64,6 +64,7 @@ static __always_inline int transport_header(struct ps_packet *p, unsigned char *
         if (bpf_probe_read_kernel(l4h, 20, l4) != 0)
             return 0;
         p->seq = (__u32)l4h[2] | (__u32)l4h[3] << 16;
+        p->tcp_flags = (__u8)(l4h[6] >> 8);
     } else if (p->protocol == IPPROTO_UDP) {
         if (bpf_probe_read_kernel(l4h, 8, l4) != 0)
             return 0;
@@ -186,24 +187,33 @@ static __always_inline int ipv6_headers(unsigned char *ip_at, unsigned char *end
     return 1;
 }
 
-/* The headers of `skb` into `p` (IP version, addresses, protocol, ports, sequence
- * number, id, length): 1 when read, 0 for a packet that is not IP, -1 when its headers
- * cannot be read. */
-static __always_inline int read_headers(struct sk_buff *skb, struct ps_packet *p)
+/* The headers of `skb`, whose IP header is at `ip_at`, into `p` (IP version, addresses,
+ * protocol, ports, sequence number, TCP flags, id, length): 1 when read, 0 for a packet
+ * that is not IP, -1 when its headers cannot be read. */
+static __always_inline int read_headers_at(struct sk_buff *skb, unsigned char *ip_at,
+                                           struct ps_packet *p)
 {
     unsigned char *head = skb->head;
-    if (!head)
+    if (!head || !ip_at)
         return -1;
-    unsigned char *ip_at = head + skb->network_header;
     p->ip_id = 0;
     p->sport = 0;
     p->dport = 0;
     p->seq = 0;
+    p->tcp_flags = 0;
     if (skb->protocol == ETH_P_IP_BE)
         return ipv4_headers(ip_at, p);
     if (skb->protocol == ETH_P_IPV6_BE)
         return ipv6_headers(ip_at, head + skb->tail, p);
     return 0;
+}
+
+/* The same, for an sk_buff whose network header offset is set (sent, or queued on a
+ * socket). */
+static __always_inline int read_headers(struct sk_buff *skb, struct ps_packet *p)
+{
+    unsigned char *head = skb->head;
+    return read_headers_at(skb, head ? head + skb->network_header : 0, p);
 }
 
 /* Tells one packet from the next one in the same memory: id and length, and the

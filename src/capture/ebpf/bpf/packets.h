@@ -13,6 +13,7 @@
  *             UDP: sk_data_ready, when datagrams are queued on the socket (UDP copies a
  *             linear datagram without the copy tracepoint): the new ones are read off the
  *             tail of its receive queue.
+ *             TCP handshake segments, which reach no established socket: handshake.h.
  *
  * A packet is recorded only for a socket a recorded syscall used ("socks", filled at
  * sys_exit), charged to that socket's process whatever task it is seen in, and filtered as
@@ -93,16 +94,47 @@ static __always_inline void remember_socket(struct ps_obj *o, struct ps_event *e
     bpf_map_update_elem(&socks, &key, &v, BPF_ANY);
 }
 
+/* The inode of the listener of a TCP request minisock (a connection in its handshake):
+ * the SYN-ACK it sends is the listener's. With helpers: the verifier does not follow the
+ * union skc_listener sits in, so the pointer is a plain number. */
+static __always_inline int listener_inode(struct sock *req, struct ps_inode_key *key,
+                                          __u16 *mode)
+{
+    struct sock *listener = 0;
+    struct socket *sock = 0;
+    struct file *f = 0;
+    struct inode *inode = 0;
+    struct super_block *sb = 0;
+    CORE_READ(listener, req->__sk_common.skc_listener);
+    if (listener)
+        CORE_READ(sock, listener->sk_socket);
+    if (sock)
+        CORE_READ(f, sock->file);
+    if (f)
+        CORE_READ(inode, f->f_inode);
+    if (!inode)
+        return 0;
+    CORE_READ(key->ino, inode->i_ino);
+    CORE_READ(*mode, inode->i_mode);
+    CORE_READ(sb, inode->i_sb);
+    if (sb)
+        CORE_READ(key->dev, sb->s_dev);
+    return key->ino != 0;
+}
+
 /* The inode that names `sk` (as an fd of it resolves), or 0 when it has none: a kernel
- * socket, a connection not accepted yet, or a TCP minisock (request or time-wait), which
- * is not a full struct sock and whose sk_socket must not be read. Direct loads through
+ * socket, a connection not accepted yet, or a time-wait minisock, which is not a full
+ * struct sock and whose sk_socket must not be read (a request minisock is its
+ * listener's). Direct loads through
  * the tracepoint's BTF-typed pointers (faults read as 0): a helper call per field would
  * cost more than the rest of a filtered packet. */
 static __always_inline int socket_inode(struct sock *sk, struct ps_inode_key *key, __u16 *mode)
 {
     unsigned char state = sk->__sk_common.skc_state;
-    if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+    if (state == TCP_TIME_WAIT)
         return 0;
+    if (state == TCP_NEW_SYN_RECV)
+        return listener_inode(sk, key, mode);
     struct socket *sock = sk->sk_socket;
     if (!sock)
         return 0;
@@ -120,24 +152,18 @@ static __always_inline int socket_inode(struct sock *sk, struct ps_inode_key *ke
     return key->ino != 0;
 }
 
-/* Starts the record of a packet of `sk`: which socket, which way, the task it is seen in.
- * Returns 0 (counted) when the socket is not one to record packets of: no file, never
- * used by a recorded syscall, or its process filtered. */
-static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
-                                        struct ps_packet *p, __u16 way)
+/* Starts the record of a packet of the socket with inode `key`: which socket, which way,
+ * the task it is seen in. Returns 0 (counted) when the socket is not one to record
+ * packets of: never used by a recorded syscall, or its process filtered. */
+static __always_inline int packet_start_key(struct ps_config *cfg, struct ps_inode_key *key,
+                                            __u16 mode, struct ps_packet *p, __u16 way)
 {
-    struct ps_inode_key key = {};
-    __u16 mode = 0;
-    if (!socket_inode(sk, &key, &mode)) {
-        count(PS_C_PKT_NO_FILE);
-        return 0;
-    }
-    struct ps_sock_owner *owner = bpf_map_lookup_elem(&socks, &key);
+    struct ps_sock_owner *owner = bpf_map_lookup_elem(&socks, key);
     if (!owner) {
         count(PS_C_PKT_UNSEEN);
         return 0;
     }
-    if (!owner_passes(cfg, owner, &key))
+    if (!owner_passes(cfg, owner, key))
         return 0;
     __u64 pid_tgid = bpf_get_current_pid_tgid();
     p->kind = PS_PACKET;
@@ -147,15 +173,28 @@ static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
     p->sock_mode = mode;
     p->tgid = (__u32)(pid_tgid >> 32);
     p->tid = (__u32)pid_tgid;
-    p->sock_ino = key.ino;
-    p->sock_dev = key.dev;
-    socket_changed(owner->tgid, &key);
+    p->sock_ino = key->ino;
+    p->sock_dev = key->dev;
+    socket_changed(owner->tgid, key);
     if (cfg->flags & PS_CFG_IPV4) {
-        struct ps_inode_mark *m = bpf_map_lookup_elem(&inodes, &key);
+        struct ps_inode_mark *m = bpf_map_lookup_elem(&inodes, key);
         if (m && (m->flags & PS_RECORD))
             p->flags |= PS_PKT_CONTENT;
     }
     return 1;
+}
+
+/* The same for a packet of `sk`, also 0 (counted) when it has no file. */
+static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
+                                        struct ps_packet *p, __u16 way)
+{
+    struct ps_inode_key key = {};
+    __u16 mode = 0;
+    if (!socket_inode(sk, &key, &mode)) {
+        count(PS_C_PKT_NO_FILE);
+        return 0;
+    }
+    return packet_start_key(cfg, &key, mode, p, way);
 }
 
 /* Writes `p` with the packet's bytes from its IP header on (PS_PKT_CONTENT): what is
@@ -211,7 +250,7 @@ static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *s
                                         struct ps_packet *p)
 {
     p->ts = bpf_ktime_get_ns();
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 5; i++)
         p->pad[i] = 0;
     int sent;
     if (p->flags & PS_PKT_CONTENT)
@@ -223,6 +262,9 @@ static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *s
     count(PS_C_PACKETS);
     return 1;
 }
+
+/* A SYN was sent: handshake.h then awaits its SYN-ACK. */
+static __always_inline void handshake_sent(struct ps_packet *p);
 
 /* net_dev_start_xmit(struct sk_buff *skb, struct net_device *dev) */
 SEC("tp_btf/net_dev_start_xmit")
@@ -236,7 +278,8 @@ int handle_xmit(unsigned long long *ctx)
     struct ps_packet p = {};
     if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_SEND) || !headers_or_count(skb, &p))
         return 0;
-    packet_write(cfg, skb, &p);
+    if (packet_write(cfg, skb, &p))
+        handshake_sent(&p);
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "filters.h"
 #include "resolve.h"
 #include "packets.h"
+#include "handshake.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
