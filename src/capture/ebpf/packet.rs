@@ -36,8 +36,8 @@ pub enum Direction {
 pub struct IpHeader {
     /// IP version: 4 or 6.
     pub version: u8,
-    /// IPv4 identification. IPv6 has none: a fragment's id (its low 16 bits), else the
-    /// TCP/UDP checksum, which tells two segments of a connection apart.
+    /// IPv4 identification. IPv6 has none: a fragment's id (its low 16 bits), else a hash
+    /// of what tells two packets of a flow apart (the kernel side's `ipv6_headers`).
     pub id: [u8; 2],
     /// IPv4 total length; IPv6 payload length + 40.
     pub tot_len: [u8; 2],

@@ -80,7 +80,7 @@ struct ps_packet {
     __u64 sock_ino;
     __u32 sock_dev;
     __u16 ip_id;     /* IPv4: the IP id. IPv6, which has none: a fragment's id (low 16
-                      * bits), else the TCP/UDP checksum */
+                      * bits), else a hash (packet_headers.h, ipv6_headers) */
     __u16 tot_len;   /* IPv4: total length; IPv6: payload length + 40 (wire order) */
     __u16 sport;
     __u16 dport;
@@ -199,6 +199,7 @@ _Static_assert(sizeof(struct ps_config) == 40, "ps_config layout");
 /* The syscall classes IPv4 rules look at (Class::Connect, Class::Bind). */
 #define PS_CLASS_CONNECT 6
 #define PS_CLASS_BIND 7
+#define PS_CLASS_LISTEN 8
 /* Accept: a socket accepted from a recording listener records too. */
 #define PS_CLASS_ACCEPT 9
 

@@ -2,36 +2,67 @@
  * SYN and the final ACK by the listener, the SYN-ACK by the connecting socket. None of
  * them reaches an established socket, so tcp_probe never sees them, and no data of
  * theirs is ever copied to user space. They are taken as they arrive (netif_receive_skb),
- * before the kernel looks their socket up, so this side keeps the few sockets a handshake
- * can be for in "pkt_handshake", by local and remote port:
+ * before the kernel looks their socket up (the hook that would give the socket,
+ * security_sock_rcv_skb, needs fentry or BPF LSM, refused here), so this side keeps the
+ * sockets a handshake can be for:
  *
- *   listener     (port, 0), while a socket listens (inet_sock_set_state);
- *   connecting   (local, remote), from its SYN's send until the SYN-ACK arrives;
- *   accepting    (local, remote) of a listener, from a SYN's arrival until the final ACK.
+ *   "pkt_listeners"  by port and family, while a socket listens (from inet_sock_set_state,
+ *                    and from listen()'s exit for a listener the kernel gave a port
+ *                    only then); one that started listening on a port another still
+ *                    holds (SO_REUSEPORT, a listen() about to fail) keeps the earlier one
+ *                    to fall back to when it closes;
+ *   "pkt_handshake"  by local and remote port: a connecting socket from its SYN's send
+ *                    until the SYN-ACK (or a reset) arrives, a listener's connection from
+ *                    the SYN's arrival until the final ACK (or a reset).
  *
- * Addresses are not part of the key: two connections in their handshake from one source
- * port to one listening port at the same time, from two hosts, would mix. A listener that
- * was listening before the capture started is not known, and its handshakes go
- * unrecorded (the connection's data is recorded all the same). */
+ * An IPv4 segment for a port with no IPv4 listener goes to an IPv6 one (dual-stack).
+ * Limits, all of them in the port-keyed lookup: listeners on one port in two network
+ * namespaces, or bound to two addresses, are one; of several SO_REUSEPORT listeners the
+ * newest receives every SYN; a listener that was listening before the capture started is
+ * not known, and its handshakes go unrecorded (the connection's data is recorded all the
+ * same). */
 #ifndef PROVSCOPE_HANDSHAKE_H
 #define PROVSCOPE_HANDSHAKE_H
 
 #include "packets.h"
 
 #define TCP_LISTEN 10
+#define TCP_CLOSE 7
+#define TCP_RST 0x04
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
 
-enum ps_handshake_stage {
-    PS_HS_LISTENER = 1,
-    PS_HS_CONNECTING = 2,
-    PS_HS_ACCEPTING = 3,
+struct ps_listener_key {
+    __u16 port; /* as on the wire */
+    __u16 family;
 };
 
-/* Ports as on the wire; a listener's remote port is 0. */
+struct ps_listener {
+    struct ps_inode_key key;
+    struct ps_inode_key prev; /* the one listening on the port before, ino 0: none */
+    __u16 mode;
+    __u16 prev_mode;
+    __u32 pad;
+};
+
+/* A plain hash: a flood of handshakes must not evict a listener. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4096);
+    __type(key, struct ps_listener_key);
+    __type(value, struct ps_listener);
+} pkt_listeners SEC(".maps");
+
+enum ps_handshake_stage {
+    PS_HS_CONNECTING = 1,
+    PS_HS_ACCEPTING = 2,
+};
+
+/* Ports as on the wire, and the IP version. */
 struct ps_hs_key {
     __u16 local;
     __u16 remote;
+    __u32 version;
 };
 
 struct ps_hs_sock {
@@ -48,37 +79,97 @@ struct {
     __type(value, struct ps_hs_sock);
 } pkt_handshake SEC(".maps");
 
+static __always_inline int same_inode(struct ps_inode_key *a, struct ps_inode_key *b)
+{
+    return a->ino == b->ino && a->dev == b->dev;
+}
+
+/* The socket with inode `key` listens on `port` (wire order). */
+static __always_inline void listener_add(__u16 port, __u16 family, struct ps_inode_key *key,
+                                         __u16 mode)
+{
+    struct ps_listener_key k = {.port = port, .family = family};
+    if (!port || !key->ino)
+        return;
+    struct ps_listener v = {.key = *key, .mode = mode};
+    struct ps_listener *cur = bpf_map_lookup_elem(&pkt_listeners, &k);
+    if (cur) {
+        if (same_inode(&cur->key, key))
+            return;
+        v.prev = cur->key;
+        v.prev_mode = cur->mode;
+    }
+    bpf_map_update_elem(&pkt_listeners, &k, &v, BPF_ANY);
+}
+
+/* The socket with inode `key` no longer listens on `port`: the one before it, if still
+ * there, takes its place. */
+static __always_inline void listener_remove(__u16 port, __u16 family, struct ps_inode_key *key)
+{
+    struct ps_listener_key k = {.port = port, .family = family};
+    struct ps_listener *cur = bpf_map_lookup_elem(&pkt_listeners, &k);
+    if (!cur)
+        return;
+    struct ps_listener v = *cur;
+    if (same_inode(&v.prev, key)) {
+        v.prev.ino = 0;
+    } else if (!same_inode(&v.key, key)) {
+        return;
+    } else if (v.prev.ino) {
+        v.key = v.prev;
+        v.mode = v.prev_mode;
+        v.prev.ino = 0;
+    } else {
+        bpf_map_delete_elem(&pkt_listeners, &k);
+        return;
+    }
+    bpf_map_update_elem(&pkt_listeners, &k, &v, BPF_ANY);
+}
+
+/* listen() returned on the inet socket `o` (its port is known by now, even when the
+ * kernel chose it in listen itself). */
+static __always_inline void listen_returned(struct ps_obj *o)
+{
+    if (o->proto != IPPROTO_TCP || (o->family != AF_INET && o->family != AF_INET6))
+        return;
+    struct ps_inode_key key = {.ino = o->ino, .dev = o->dev};
+    listener_add(swap16(o->sport), o->family, &key, o->mode);
+}
+
 /* A recorded socket sent a SYN (`p`, its headers read): its SYN-ACK is awaited. */
 static __always_inline void handshake_sent(struct ps_packet *p)
 {
     if (p->protocol != IPPROTO_TCP || (p->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
         return;
-    struct ps_hs_key k = {.local = p->sport, .remote = p->dport};
+    struct ps_hs_key k = {.local = p->sport, .remote = p->dport, .version = p->version};
     struct ps_hs_sock v = {.mode = p->sock_mode, .stage = PS_HS_CONNECTING};
     v.key.ino = p->sock_ino;
     v.key.dev = p->sock_dev;
     bpf_map_update_elem(&pkt_handshake, &k, &v, BPF_ANY);
 }
 
-/* inet_sock_set_state(const struct sock *sk, int oldstate, int newstate): listeners,
- * known from listen() until they close. */
+/* inet_sock_set_state(const struct sock *sk, int oldstate, int newstate): a socket
+ * starts or stops listening. The connection a listener accepts is made as a copy of it,
+ * so it too leaves LISTEN (for SYN_RECV), but it has no file: only a listener's own
+ * close (to CLOSE) is taken, and only for the socket the entry names. */
 SEC("tp_btf/inet_sock_set_state")
 int handle_sock_state(unsigned long long *ctx)
 {
     struct sock *sk = (struct sock *)ctx[0];
     int oldstate = (int)ctx[1], newstate = (int)ctx[2];
-    if ((newstate != TCP_LISTEN && oldstate != TCP_LISTEN) || sk->sk_protocol != IPPROTO_TCP)
+    int starts = newstate == TCP_LISTEN, stops = oldstate == TCP_LISTEN && newstate == TCP_CLOSE;
+    if ((!starts && !stops) || sk->sk_protocol != IPPROTO_TCP)
         return 0;
-    struct ps_hs_key k = {.local = swap16(sk->__sk_common.skc_num), .remote = 0};
-    if (!k.local)
+    __u16 port = swap16(sk->__sk_common.skc_num);
+    __u16 family = sk->__sk_common.skc_family;
+    struct ps_inode_key key = {};
+    __u16 mode = 0;
+    if (!port || !socket_inode(sk, &key, &mode))
         return 0;
-    if (newstate != TCP_LISTEN) {
-        bpf_map_delete_elem(&pkt_handshake, &k);
-        return 0;
-    }
-    struct ps_hs_sock v = {.stage = PS_HS_LISTENER};
-    if (socket_inode(sk, &v.key, &v.mode))
-        bpf_map_update_elem(&pkt_handshake, &k, &v, BPF_ANY);
+    if (starts)
+        listener_add(port, family, &key, mode);
+    else
+        listener_remove(port, family, &key);
     return 0;
 }
 
@@ -89,6 +180,7 @@ int handle_sock_state(unsigned long long *ctx)
 static __always_inline int tcp_ports(struct sk_buff *skb, unsigned char *ip_at,
                                      struct ps_hs_key *k, __u8 *flags)
 {
+    k->version = skb->protocol == ETH_P_IP_BE ? 4 : 6;
     unsigned char *l4 = 0;
     if (skb->protocol == ETH_P_IP_BE) {
         struct ps_iphdr ip = {};
@@ -113,9 +205,22 @@ static __always_inline int tcp_ports(struct sk_buff *skb, unsigned char *ip_at,
     return 1;
 }
 
+/* The listener an arriving SYN for `k` is for: IPv4 falls back to an IPv6 listener. */
+static __always_inline struct ps_listener *listener_of(struct ps_hs_key *k)
+{
+    struct ps_listener_key lk = {.port = k->local, .family = k->version == 4 ? AF_INET : AF_INET6};
+    struct ps_listener *l = bpf_map_lookup_elem(&pkt_listeners, &lk);
+    if (!l && k->version == 4) {
+        lk.family = AF_INET6;
+        l = bpf_map_lookup_elem(&pkt_listeners, &lk);
+    }
+    return l;
+}
+
 /* netif_receive_skb(struct sk_buff *skb): every packet the machine receives, loopback
  * included, its IP header at skb->data. A handshake segment of a known socket is
- * recorded as received by it. */
+ * recorded as received by it. Only a SYN, a bare ACK (the final one) or a reset is
+ * looked up: data segments cost two small reads. */
 SEC("tp_btf/netif_receive_skb")
 int handle_netif_receive(unsigned long long *ctx)
 {
@@ -123,25 +228,30 @@ int handle_netif_receive(unsigned long long *ctx)
     unsigned char *ip_at = skb->data;
     struct ps_hs_key k = {};
     __u8 flags = 0;
-    if (!tcp_ports(skb, ip_at, &k, &flags) || !(flags & (TCP_SYN | TCP_ACK)))
+    if (!tcp_ports(skb, ip_at, &k, &flags))
         return 0;
-    __u8 want = PS_HS_ACCEPTING;
-    struct ps_hs_key at = k;
-    if (flags & TCP_SYN) {
-        want = (flags & TCP_ACK) ? PS_HS_CONNECTING : PS_HS_LISTENER;
-        if (want == PS_HS_LISTENER)
-            at.remote = 0;
-    }
-    struct ps_hs_sock *found = bpf_map_lookup_elem(&pkt_handshake, &at);
-    if (!found || found->stage != want)
-        return 0;
-    struct ps_hs_sock s = *found;
-    if (want == PS_HS_LISTENER) {
-        struct ps_hs_sock pending = s;
-        pending.stage = PS_HS_ACCEPTING;
-        bpf_map_update_elem(&pkt_handshake, &k, &pending, BPF_ANY);
-    } else {
+    if (flags & TCP_RST) {
         bpf_map_delete_elem(&pkt_handshake, &k);
+        return 0;
+    }
+    struct ps_hs_sock s = {};
+    if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+        struct ps_listener *l = listener_of(&k);
+        if (!l)
+            return 0;
+        s.key = l->key;
+        s.mode = l->mode;
+        s.stage = PS_HS_ACCEPTING;
+        bpf_map_update_elem(&pkt_handshake, &k, &s, BPF_ANY);
+    } else if (flags == (TCP_SYN | TCP_ACK) || flags == TCP_ACK) {
+        struct ps_hs_sock *found = bpf_map_lookup_elem(&pkt_handshake, &k);
+        __u8 want = flags == TCP_ACK ? PS_HS_ACCEPTING : PS_HS_CONNECTING;
+        if (!found || found->stage != want)
+            return 0;
+        s = *found;
+        bpf_map_delete_elem(&pkt_handshake, &k);
+    } else {
+        return 0;
     }
     struct ps_config *cfg = get_config();
     struct ps_packet p = {};
@@ -152,7 +262,7 @@ int handle_netif_receive(unsigned long long *ctx)
         count(r == 0 ? PS_C_PKT_NOT_IP : PS_C_DROP_FAULT);
         return 0;
     }
-    packet_write(cfg, skb, &p);
+    packet_write_at(cfg, skb, ip_at, &p);
     return 0;
 }
 

@@ -69,6 +69,19 @@ struct sk_buff {
     unsigned int tail; /* sk_buff_data_t: an offset from head on 64-bit kernels */
     unsigned char *head;
     unsigned char *data; /* on arrival (netif_receive_skb): the network header */
+    unsigned int end;    /* where struct skb_shared_info starts, from head */
+};
+
+/* A piece of a packet's data held in a page (its page by address, with netmem). */
+struct skb_frag {
+    unsigned long netmem;
+    unsigned int len;
+    unsigned int offset;
+};
+
+struct skb_shared_info {
+    __u8 nr_frags;
+    struct skb_frag frags[1];
 };
 
 struct file;

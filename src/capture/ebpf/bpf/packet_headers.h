@@ -124,15 +124,19 @@ static __always_inline __u32 payload_hash(__u32 h, unsigned char *data, unsigned
 /* IPv6, named the way CamFlow names an IPv4 packet (its identifier has room for IPv4
  * addresses only; user space folds these): the upper layer's protocol, ports and
  * sequence number past up to PS_IPV6_EXT extension headers. For the IP id, which IPv6
- * lacks: a fragment's id, else a hash of what tells one packet of a flow from the next,
- * the length and the first bytes past the transport header, and for TCP its
- * acknowledgement number, flags and window (a pure ACK has no data and repeats the
- * sequence number). The transport checksum cannot serve: sent over loopback or to an
+ * lacks: a fragment's id, else a hash of what tells one packet of a flow from the next:
+ * the length, the first bytes past the transport header, for TCP its acknowledgement
+ * number, flags and window (a pure ACK has no data and repeats the sequence number), and
+ * where the sk_buff keeps its bytes (memory_hash). A packet delivered on this machine
+ * (loopback, veth) is the same sk_buff at both ends, so that tells apart datagrams whose
+ * bytes are in page fragments (not hashed) or repeat byte for byte; addresses only ever
+ * enter the hash. (A TCP retransmission shares its buffer with the original: one vertex, as for
+ * any repeat of the same bytes.) The transport checksum cannot serve: sent over loopback or to an
  * offloading device it holds only the pseudo-header's sum. A UDP datagram, which has no
  * sequence number, carries the whole hash in its place: 16 bits alone would give two
  * datagrams of a burst one vertex within a few hundred. */
 static __always_inline int ipv6_headers(unsigned char *ip_at, unsigned char *end,
-                                        struct ps_packet *p)
+                                        struct ps_packet *p, __u32 memory)
 {
     struct ps_ipv6hdr ip = {};
     if (bpf_probe_read_kernel(&ip, sizeof(ip), ip_at) != 0 ||
@@ -140,7 +144,13 @@ static __always_inline int ipv6_headers(unsigned char *ip_at, unsigned char *end
         bpf_probe_read_kernel(p->saddr, 32, ip_at + sizeof(ip)) != 0)
         return -1;
     p->version = 6;
-    p->tot_len = swap16(swap16(ip.payload_len) + 40);
+    __u32 payload_len = swap16(ip.payload_len);
+    __u32 total = payload_len + 40;
+    p->tot_len = swap16(total > 0xffff ? 0xffff : (__u16)total);
+    /* Bytes past the payload (tailroom a later segment was merged into) are no part of
+     * this packet. */
+    if (ip_at + total < end)
+        end = ip_at + total;
     unsigned char *at = ip_at + 40;
     __u8 next = ip.nexthdr;
     int fragment = 0, later_fragment = 0;
@@ -171,7 +181,8 @@ static __always_inline int ipv6_headers(unsigned char *ip_at, unsigned char *end
     int l4 = transport_header(p, at, l4h);
     if (fragment)
         return 1;
-    __u32 h = fnv1a(2166136261u, (__u32)ip.payload_len << 8 | next);
+    __u32 h = fnv1a(2166136261u, payload_len << 8 | next);
+    h = fnv1a(h, memory);
     unsigned char *data = at;
     if (l4 && next == IPPROTO_TCP) {
         h = fnv1a(h, (__u32)l4h[4] | (__u32)l4h[5] << 16); /* acknowledgement number */
@@ -185,6 +196,28 @@ static __always_inline int ipv6_headers(unsigned char *ip_at, unsigned char *end
     if (next == IPPROTO_UDP)
         p->seq = h;
     return 1;
+}
+
+/* A hash of where `skb` keeps its bytes: its buffer, and the page and offset of its
+ * first page fragment. Read with helpers, which give the addresses as numbers: the
+ * verifier lets no pointer be mixed. */
+static __always_inline __u32 memory_hash(struct sk_buff *skb)
+{
+    __u64 head = 0;
+    unsigned int end = 0;
+    CORE_READ(head, skb->head);
+    CORE_READ(end, skb->end);
+    __u32 h = fnv1a(2166136261u, (__u32)head ^ (__u32)(head >> 32));
+    struct skb_shared_info *shared = (struct skb_shared_info *)(head + end);
+    __u8 frags = 0;
+    CORE_READ(frags, shared->nr_frags);
+    if (frags) {
+        struct skb_frag f = {};
+        CORE_READ(f, shared->frags[0]);
+        h = fnv1a(h, (__u32)f.netmem ^ (__u32)(f.netmem >> 32));
+        h = fnv1a(h, f.offset);
+    }
+    return h;
 }
 
 /* The headers of `skb`, whose IP header is at `ip_at`, into `p` (IP version, addresses,
@@ -204,7 +237,7 @@ static __always_inline int read_headers_at(struct sk_buff *skb, unsigned char *i
     if (skb->protocol == ETH_P_IP_BE)
         return ipv4_headers(ip_at, p);
     if (skb->protocol == ETH_P_IPV6_BE)
-        return ipv6_headers(ip_at, head + skb->tail, p);
+        return ipv6_headers(ip_at, head + skb->tail, p, memory_hash(skb));
     return 0;
 }
 
@@ -216,11 +249,14 @@ static __always_inline int read_headers(struct sk_buff *skb, struct ps_packet *p
     return read_headers_at(skb, head ? head + skb->network_header : 0, p);
 }
 
-/* Tells one packet from the next one in the same memory: id and length, and the
- * sequence number, which is an IPv6 datagram's hash. */
+/* Tells one packet from the next one in the same memory: id and length, and TCP's
+ * sequence number; an IPv6 datagram's hash (in place of its sequence number). */
 static __always_inline __u32 packet_mark(struct ps_packet *p)
 {
-    return ((__u32)p->ip_id | (__u32)p->tot_len << 16) ^ p->seq;
+    if (p->version == 6 && p->protocol == IPPROTO_UDP)
+        return p->seq;
+    __u32 mark = (__u32)p->ip_id | (__u32)p->tot_len << 16;
+    return p->protocol == IPPROTO_TCP ? mark ^ p->seq : mark;
 }
 
 /* The mark of `skb`, or 0 when its headers cannot be read. */

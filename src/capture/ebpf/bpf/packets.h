@@ -197,19 +197,19 @@ static __always_inline int packet_start(struct ps_config *cfg, struct sock *sk,
     return packet_start_key(cfg, &key, mode, p, way);
 }
 
-/* Writes `p` with the packet's bytes from its IP header on (PS_PKT_CONTENT): what is
- * in the linear part of `skb`, up to its IP total length and PS_CONTENT_MAX. */
+/* Writes `p` with the packet's bytes from its IP header (at `ip_at`) on (PS_PKT_CONTENT):
+ * what is in the linear part of `skb`, up to its IP total length and PS_CONTENT_MAX. */
 static __always_inline int packet_content_write(struct ps_config *cfg, struct sk_buff *skb,
-                                                struct ps_packet *p, __u16 tot_len)
+                                                unsigned char *ip_at, struct ps_packet *p,
+                                                __u16 tot_len)
 {
     __u32 zero = 0;
     struct ps_packet_content *c = bpf_map_lookup_elem(&pkt_content, &zero);
     if (!c)
         return 0;
     __builtin_memcpy(&c->p, p, sizeof(*p));
-    __u32 nh = skb->network_header;
-    __u32 tail = skb->tail;
-    __u32 n = tail > nh ? tail - nh : 0;
+    unsigned char *end = skb->head + skb->tail;
+    __u64 n = end > ip_at ? (__u64)(end - ip_at) : 0;
     if (n > tot_len)
         n = tot_len;
     if (n > PS_CONTENT_MAX)
@@ -217,7 +217,7 @@ static __always_inline int packet_content_write(struct ps_config *cfg, struct sk
     c->length = tot_len;
     c->copied = 0;
     c->pad = 0;
-    if (n > 0 && bpf_probe_read_kernel(c->data, n, skb->head + nh) == 0)
+    if (n > 0 && bpf_probe_read_kernel(c->data, n, ip_at) == 0)
         c->copied = (__u16)n;
     __u64 size = __builtin_offsetof(struct ps_packet_content, data) + (c->copied & 0x1fff);
     if (size > sizeof(*c))
@@ -245,22 +245,30 @@ static __always_inline int headers_or_count(struct sk_buff *skb, struct ps_packe
     return r == 1;
 }
 
-/* Writes the record `p`, its headers read (headers_or_count). Returns 1 when written. */
-static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *skb,
-                                        struct ps_packet *p)
+/* Writes the record `p`, its headers read (headers_or_count) from `ip_at`. Returns 1
+ * when written. */
+static __always_inline int packet_write_at(struct ps_config *cfg, struct sk_buff *skb,
+                                           unsigned char *ip_at, struct ps_packet *p)
 {
     p->ts = bpf_ktime_get_ns();
     for (int i = 0; i < 5; i++)
         p->pad[i] = 0;
     int sent;
     if (p->flags & PS_PKT_CONTENT)
-        sent = packet_content_write(cfg, skb, p, swap16(p->tot_len));
+        sent = packet_content_write(cfg, skb, ip_at, p, swap16(p->tot_len));
     else
         sent = ring_output(cfg, p, sizeof(*p));
     if (!sent)
         return 0;
     count(PS_C_PACKETS);
     return 1;
+}
+
+/* The same, for an sk_buff whose network header offset is set. */
+static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *skb,
+                                        struct ps_packet *p)
+{
+    return packet_write_at(cfg, skb, skb->head + skb->network_header, p);
 }
 
 /* A SYN was sent: handshake.h then awaits its SYN-ACK. */
@@ -382,8 +390,13 @@ int handle_data_ready(unsigned long long *ctx)
     }
     if (more)
         count(PS_C_PKT_MISSED);
-    if (n == 0)
+    if (n == 0) {
+        /* The newest datagram looks like the last one recorded: the same sk_buff memory
+         * and mark, so the same identifier too (an IPv6 datagram repeating the last one
+         * byte for byte): its vertex is recorded, this receive of it is counted. */
+        count(PS_C_PKT_REPEAT);
         return 0;
+    }
     set_last(skp, found[0], newest);
     for (int i = PS_UDP_BATCH - 1; i >= 0; i--) {
         if (i < n && found[i] && headers_or_count(found[i], &p))
