@@ -10,7 +10,7 @@ mod common;
 
 use common::can_capture;
 use common::capture::capture;
-use common::walk::with_attr;
+use common::walk::{endpoint, with_attr};
 use petgraph::Direction;
 use provscope::graph::ProvGraph;
 
@@ -41,14 +41,6 @@ keep.append(connect(v6, socket.AF_INET6, "::1"))
 keep.append(connect(auto, socket.AF_INET, "127.0.0.1"))
 out.close()
 "#;
-
-fn endpoint(host: &str, port: &str) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
 
 /// The inode numbers of the sockets that received (or sent) `packet`.
 fn socket_inodes(

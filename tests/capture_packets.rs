@@ -10,7 +10,7 @@ mod common;
 
 use common::can_capture;
 use common::capture::capture;
-use common::walk::{NOT_DATA, backward, by_path, with_attr};
+use common::walk::{NOT_DATA, backward, by_path, endpoint, with_attr};
 use provscope::graph::ProvGraph;
 use provscope::graph::store::NodeId;
 use std::collections::HashSet;
@@ -70,15 +70,6 @@ else:
     c.sendto(data, (host, port))
 c.close()
 "#;
-
-/// How `cf:sender` and `cf:receiver` write an address and port.
-fn endpoint(host: &str, port: impl std::fmt::Display) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
 
 struct Exchange {
     g: ProvGraph,

@@ -52,3 +52,12 @@ pub const NOT_DATA: [&str; 5] = [
     "inode_create",
     "named",
 ];
+
+/// How a packet's `cf:sender` and `cf:receiver` write an address and port.
+pub fn endpoint(host: &str, port: impl std::fmt::Display) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}

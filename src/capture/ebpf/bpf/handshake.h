@@ -257,12 +257,8 @@ int handle_netif_receive(unsigned long long *ctx)
     struct ps_packet p = {};
     if (!cfg || !packet_start_key(cfg, &s.key, s.mode, &p, PS_PKT_RECEIVE))
         return 0;
-    int r = read_headers_at(skb, ip_at, &p);
-    if (r != 1) {
-        count(r == 0 ? PS_C_PKT_NOT_IP : PS_C_DROP_FAULT);
-        return 0;
-    }
-    packet_write_at(cfg, skb, ip_at, &p);
+    if (headers_read(read_headers_at(skb, ip_at, &p)))
+        packet_write_at(cfg, skb, ip_at, &p);
     return 0;
 }
 

@@ -101,24 +101,9 @@ static __always_inline int listener_inode(struct sock *req, struct ps_inode_key 
                                           __u16 *mode)
 {
     struct sock *listener = 0;
-    struct socket *sock = 0;
-    struct file *f = 0;
-    struct inode *inode = 0;
-    struct super_block *sb = 0;
     CORE_READ(listener, req->__sk_common.skc_listener);
     if (listener)
-        CORE_READ(sock, listener->sk_socket);
-    if (sock)
-        CORE_READ(f, sock->file);
-    if (f)
-        CORE_READ(inode, f->f_inode);
-    if (!inode)
-        return 0;
-    CORE_READ(key->ino, inode->i_ino);
-    CORE_READ(*mode, inode->i_mode);
-    CORE_READ(sb, inode->i_sb);
-    if (sb)
-        CORE_READ(key->dev, sb->s_dev);
+        read_socket_inode(listener, &key->ino, &key->dev, mode);
     return key->ino != 0;
 }
 
@@ -236,13 +221,19 @@ static __always_inline void set_last(__u64 sk, struct sk_buff *skb, __u32 mark)
     bpf_map_update_elem(&pkt_last, &sk, &v, BPF_ANY);
 }
 
-/* Reads the headers of `skb` into `p`, counting a packet whose headers it cannot take. */
-static __always_inline int headers_or_count(struct sk_buff *skb, struct ps_packet *p)
+/* Counts a packet whose headers could not be taken (read_headers said `r`); true when
+ * they were. */
+static __always_inline int headers_read(int r)
 {
-    int r = read_headers(skb, p);
     if (r != 1)
         count(r == 0 ? PS_C_PKT_NOT_IP : PS_C_DROP_FAULT);
     return r == 1;
+}
+
+/* Reads the headers of `skb` into `p`, counting a packet whose headers it cannot take. */
+static __always_inline int headers_or_count(struct sk_buff *skb, struct ps_packet *p)
+{
+    return headers_read(read_headers(skb, p));
 }
 
 /* Writes the record `p`, its headers read (headers_or_count) from `ip_at`. Returns 1
@@ -341,10 +332,8 @@ int handle_copy(unsigned long long *ctx)
     struct ps_config *cfg = get_config();
     if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_RECEIVE))
         return 0;
-    if (headers != 1) {
-        count(headers == 0 ? PS_C_PKT_NOT_IP : PS_C_DROP_FAULT);
+    if (!headers_read(headers))
         return 0;
-    }
     if (packet_write(cfg, skb, &p))
         set_last(skp, skb, mark);
     return 0;

@@ -7,8 +7,9 @@
 #include "kernel_types.h"
 #include "event.h"
 
-/* Inode identity of an open file. */
-static __always_inline void file_object(struct file *f, struct ps_obj *o)
+/* The inode of open file `f`: number, device, mode (left as they are without one). */
+static __always_inline void read_file_inode(struct file *f, __u64 *ino, __u32 *dev,
+                                            __u16 *mode)
 {
     struct inode *inode = 0;
     struct super_block *sb = 0;
@@ -17,11 +18,30 @@ static __always_inline void file_object(struct file *f, struct ps_obj *o)
     CORE_READ(inode, f->f_inode);
     if (!inode)
         return;
-    CORE_READ(o->ino, inode->i_ino);
-    CORE_READ(o->mode, inode->i_mode);
+    CORE_READ(*ino, inode->i_ino);
+    CORE_READ(*mode, inode->i_mode);
     CORE_READ(sb, inode->i_sb);
     if (sb)
-        CORE_READ(o->dev, sb->s_dev);
+        CORE_READ(*dev, sb->s_dev);
+}
+
+/* Inode identity of an open file. */
+static __always_inline void file_object(struct file *f, struct ps_obj *o)
+{
+    read_file_inode(f, &o->ino, &o->dev, &o->mode);
+}
+
+/* The inode of the file of socket `sk` (number, device, mode), read with helpers for a
+ * pointer the verifier cannot follow; left 0 where the chain ends. */
+static __always_inline void read_socket_inode(struct sock *sk, __u64 *ino, __u32 *dev,
+                                              __u16 *mode)
+{
+    struct socket *sock = 0;
+    struct file *f = 0;
+    CORE_READ(sock, sk->sk_socket);
+    if (sock)
+        CORE_READ(f, sock->file);
+    read_file_inode(f, ino, dev, mode);
 }
 
 /* The socket a unix socket is connected to, by inode: its number in the first 8 bytes of
@@ -33,10 +53,7 @@ static __always_inline void fill_unix_peer(struct sock *sk, struct ps_obj *o)
     __u64 *ino = (__u64 *)o->daddr;
     __u32 *dev = (__u32 *)(o->daddr + 8);
     struct sock *peer = 0;
-    struct socket *psock = 0;
-    struct file *pf = 0;
-    struct inode *inode = 0;
-    struct super_block *sb = 0;
+    __u16 mode = 0;
     *ino = 0;
     *dev = 0;
     /* A kernel built without unix sockets (or with them as a module) has no unix_sock
@@ -44,21 +61,8 @@ static __always_inline void fill_unix_peer(struct sock *sk, struct ps_obj *o)
     if (!TYPE_EXISTS(struct unix_sock))
         return;
     CORE_READ(peer, ((struct unix_sock *)sk)->peer);
-    if (!peer)
-        return;
-    CORE_READ(psock, peer->sk_socket);
-    if (!psock)
-        return;
-    CORE_READ(pf, psock->file);
-    if (!pf)
-        return;
-    CORE_READ(inode, pf->f_inode);
-    if (!inode)
-        return;
-    CORE_READ(*ino, inode->i_ino);
-    CORE_READ(sb, inode->i_sb);
-    if (sb)
-        CORE_READ(*dev, sb->s_dev);
+    if (peer)
+        read_socket_inode(peer, ino, dev, &mode);
 }
 
 /* True when `o` is a unix socket whose peer fill_unix_peer found. */
