@@ -31,6 +31,7 @@
 #define TCP_RST 0x04
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
+#define TCP_ECN_BITS 0xc0 /* ECE, CWR */
 
 struct ps_listener_key {
     __u16 port; /* as on the wire */
@@ -234,6 +235,8 @@ int handle_netif_receive(unsigned long long *ctx)
         bpf_map_delete_elem(&pkt_handshake, &k);
         return 0;
     }
+    /* ECN's bits (a SYN-ACK agreeing to it carries ECE) tell nothing of the stage. */
+    flags &= ~TCP_ECN_BITS;
     struct ps_hs_sock s = {};
     if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
         struct ps_listener *l = listener_of(&k);
