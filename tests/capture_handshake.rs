@@ -13,6 +13,7 @@ use common::capture::capture;
 use common::walk::{endpoint, with_attr};
 use petgraph::Direction;
 use provscope::graph::ProvGraph;
+use provscope::graph::store::NodeId;
 
 /// Prints, one line each, `listener INODE` then `client PORT LISTENER-INODE HOST` for
 /// every connection made to it.
@@ -43,11 +44,7 @@ out.close()
 "#;
 
 /// The inode numbers of the sockets that received (or sent) `packet`.
-fn socket_inodes(
-    g: &ProvGraph,
-    packet: provscope::graph::store::NodeId,
-    kind: &str,
-) -> Vec<String> {
+fn socket_inodes(g: &ProvGraph, packet: NodeId, kind: &str) -> Vec<String> {
     g.edges_of(packet, Direction::Incoming)
         .chain(g.edges_of(packet, Direction::Outgoing))
         .filter(|&(e, _)| g.edge_kind(e) == kind)
@@ -72,31 +69,24 @@ fn every_handshake_is_received_by_its_listener_and_its_connecting_socket() {
     for line in clients.lines() {
         let f: Vec<&str> = line.split(' ').collect();
         let (port, listener, host) = (f[1], f[2], f[3]);
+        // The packets of `among` that the listener's socket is at the `kind` end of.
+        let by_listener = |among: Vec<NodeId>, kind: &str| -> Vec<NodeId> {
+            among
+                .into_iter()
+                .filter(|&p| socket_inodes(&g, p, kind).iter().any(|i| i == listener))
+                .collect()
+        };
         let from_client = with_attr(&g, "packet", "cf:sender", &endpoint(host, port));
-        let received_by_listener = from_client
-            .iter()
-            .filter(|&&p| {
-                socket_inodes(&g, p, "receive_packet")
-                    .iter()
-                    .any(|i| i == listener)
-            })
-            .count();
         assert_eq!(
-            received_by_listener, 2,
+            by_listener(from_client, "receive_packet").len(),
+            2,
             "{line}: the listener receives the SYN and the final ACK"
         );
         let to_client = with_attr(&g, "packet", "cf:receiver", &endpoint(host, port));
-        let syn_ack: Vec<_> = to_client
-            .iter()
-            .filter(|&&p| {
-                socket_inodes(&g, p, "send_packet")
-                    .iter()
-                    .any(|i| i == listener)
-            })
-            .collect();
+        let syn_ack = by_listener(to_client, "send_packet");
         assert_eq!(syn_ack.len(), 1, "{line}: the listener sends the SYN-ACK");
         assert_eq!(
-            socket_inodes(&g, *syn_ack[0], "receive_packet").len(),
+            socket_inodes(&g, syn_ack[0], "receive_packet").len(),
             1,
             "{line}: which the connecting socket receives"
         );
