@@ -184,7 +184,12 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         ]
     );
     for row in rows {
-        for mode in ["vanilla_us", "capture_all_us", "filtered_out_us"] {
+        for mode in [
+            "vanilla_us",
+            "capture_all_us",
+            "filtered_out_us",
+            "empty_programs_us",
+        ] {
             assert!(row[mode].as_f64().unwrap() > 0.0, "{row}");
         }
         assert!(row["camflow_percent"].as_f64().is_some(), "{row}");
@@ -194,10 +199,19 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         let samples = &row["samples_us"];
         let n = samples["vanilla"].as_array().unwrap().len();
         assert!(n >= 5, "{row}");
-        for mode in ["capture_all", "filtered_out"] {
+        for mode in ["capture_all", "filtered_out", "empty_programs"] {
             assert_eq!(samples[mode].as_array().unwrap().len(), n, "{row}");
         }
     }
+    // The empty programs really sit on sys_exit (a null read pays for the dispatch),
+    // and cost less than the capture's own programs doing their work.
+    let null_read = &rows[0];
+    let empty = null_read["empty_programs_percent"].as_f64().unwrap();
+    assert!(empty > 0.0, "{null_read}");
+    assert!(
+        empty < null_read["capture_all_percent"].as_f64().unwrap(),
+        "{null_read}"
+    );
     // The loops ran on a journaled ext4 made for the run (root, mkfs.ext4 and a loop
     // device are there), which is gone afterwards; the two sides on separate CPUs.
     assert_eq!(

@@ -106,7 +106,7 @@ pub struct Throughput {
 pub struct OverheadReport {
     /// Operations per timed batch of the null I/O rows.
     pub iterations: u64,
-    /// Rounds of the three modes.
+    /// Rounds of the four modes.
     pub rounds: u32,
     /// Timed batches per row, mode and round.
     pub batches_per_round: u32,
@@ -190,7 +190,7 @@ fn progress(text: &str) {
 pub struct Plan<'a> {
     /// Operations per timed batch of the null I/O rows.
     pub iterations: u64,
-    /// Rounds of the three modes.
+    /// Rounds of the four modes.
     pub rounds: u32,
     /// The workloads to run (all when empty).
     pub only: &'a [Workload],
@@ -265,11 +265,11 @@ fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Resul
         .filter(|w| plan.only.is_empty() || plan.only.contains(w))
         .collect();
     let output = &dirs[0].join("capture.w3c.log");
-    let mut samples: Vec<[Vec<f64>; 3]> = vec![Default::default(); Row::ALL.len()];
-    let mut totals: [ModeTotals; 3] = Default::default();
+    let mut samples: Vec<[Vec<f64>; Mode::ALL.len()]> = vec![Default::default(); Row::ALL.len()];
+    let mut totals: [ModeTotals; Mode::ALL.len()] = Default::default();
     // One session for every timed batch: the modes take turns batch by batch (a switch
     // takes milliseconds), so that the machine's drift, which here moves a syscall's
-    // cost by 20-30% over minutes, falls on all three alike.
+    // cost by 20-30% over minutes, falls on all four alike.
     let mut session = Session::start(
         Options {
             filter_uid: None,
@@ -319,7 +319,7 @@ fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Resul
     totals[current.index()].add(&tally);
     session.stop()?;
     std::fs::remove_file(output)?;
-    let [_, capture_all, filtered_out] = totals;
+    let [_, capture_all, filtered_out, _] = totals;
     let rows = Row::ALL
         .iter()
         .zip(&samples)

@@ -2,6 +2,7 @@
 //! handles user space keeps: the ring buffer it drains, the filter maps it writes and the
 //! counters it reads. Pure Rust at run time: no C toolchain, no libbpf.
 
+mod empty_programs;
 mod filter_maps;
 
 pub use filter_maps::{IPV4_RULES_MAX, Ipv4Filter, PROPAGATE, RECORD};
@@ -269,10 +270,29 @@ impl Probe {
     /// Attaches the programs to their tracepoints: recording starts. Does nothing when
     /// they already are attached.
     pub fn attach(&mut self) -> Result<(), ProbeError> {
-        if !self.links.is_empty() {
+        self.attach_set(&PROGRAMS)
+    }
+
+    /// Attaches `set` (program, tracepoint) in place of whatever is attached, loading any
+    /// program of it not loaded yet; does nothing when exactly `set` is attached.
+    fn attach_set(&mut self, set: &[(&'static str, &'static str)]) -> Result<(), ProbeError> {
+        let attached: Vec<&str> = self.links.iter().map(|(prog, _)| *prog).collect();
+        let wanted: Vec<&str> = set.iter().map(|(prog, _)| *prog).collect();
+        if attached == wanted {
             return Ok(());
         }
-        for (prog, _) in PROGRAMS {
+        self.detach()?;
+        let mut btf = None;
+        for &(prog, tracepoint) in set {
+            if self.program(prog)?.fd().is_err() {
+                if btf.is_none() {
+                    btf = Some(Btf::from_sys_fs().map_err(|e| ProbeError::Btf(e.to_string()))?);
+                }
+                let btf = btf.as_ref().expect("set just above");
+                self.program(prog)?
+                    .load(tracepoint, btf)
+                    .map_err(|e| ProbeError::Load(format!("{prog}: {e}")))?;
+            }
             match self.program(prog)?.attach() {
                 Ok(link) => self.links.push((prog, link)),
                 Err(e) => {

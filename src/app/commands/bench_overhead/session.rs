@@ -270,6 +270,7 @@ fn consume(
 fn set_mode(probe: &mut Probe, mode: Mode, uid: u32) -> anyhow::Result<()> {
     match mode {
         Mode::Vanilla => probe.detach()?,
+        Mode::EmptyPrograms => probe.attach_empty_programs()?,
         Mode::CaptureAll | Mode::FilteredOut => {
             probe.set_uid_filtered(uid, mode == Mode::FilteredOut)?;
             probe.attach()?;

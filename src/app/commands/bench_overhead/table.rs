@@ -8,6 +8,16 @@ fn yes_no(met: bool) -> &'static str {
     if met { "yes" } else { "MISSED" }
 }
 
+/// A target's verdict; a miss that the empty programs miss too is starred: no tracepoint
+/// capture could meet it here.
+fn verdict(met: bool, reachable: bool) -> &'static str {
+    match (met, reachable) {
+        (true, _) => "yes",
+        (false, true) => "MISSED",
+        (false, false) => "MISSED*",
+    }
+}
+
 /// The report as a table with its notes, for a terminal.
 pub fn print(r: &OverheadReport) {
     println!(
@@ -28,31 +38,39 @@ pub fn print(r: &OverheadReport) {
     }
     println!();
     println!(
-        "{:<16} {:>9} {:>11} {:>9} {:>12} {:>9} {:>8}   {:<11} {:<9}",
+        "{:<16} {:>9} {:>11} {:>9} {:>12} {:>9} {:>9} {:>8}   {:<11} {:<9}",
         "row",
         "vanilla",
         "capture-all",
         "overhead",
         "filtered-out",
         "overhead",
+        "empty",
         "CamFlow",
         "< CamFlow",
         "<= 5%"
     );
     for row in &r.rows {
         println!(
-            "{:<16} {:>9.3} {:>11.3} {:>+8.1}% {:>12.3} {:>+8.1}% {:>+7.0}%   {:<11} {:<9}",
+            "{:<16} {:>9.3} {:>11.3} {:>+8.1}% {:>12.3} {:>+8.1}% {:>+8.1}% {:>+7.0}%   {:<11} {:<9}",
             row.name,
             row.vanilla_us,
             row.capture_all_us,
             row.capture_all_percent,
             row.filtered_out_us,
             row.filtered_out_percent,
+            row.empty_programs_percent,
             row.camflow_percent,
-            yes_no(row.capture_all_target_met),
-            yes_no(row.filtered_out_target_met),
+            verdict(row.capture_all_target_met, row.capture_all_target_reachable),
+            verdict(
+                row.filtered_out_target_met,
+                row.filtered_out_target_reachable
+            ),
         );
     }
+    println!(
+        "empty = the overhead of empty programs on the capture's tracepoints, the floor of any tracepoint capture on this kernel; MISSED* = missed where the empty programs alone miss it too"
+    );
     if !r.program_costs.is_empty() {
         println!();
         println!("time inside the capture's kernel programs per call (BPF run-time statistics):");
@@ -102,11 +120,23 @@ pub fn print(r: &OverheadReport) {
         .iter()
         .flat_map(|row| {
             let mut m = Vec::new();
+            let floor = |reachable: bool| {
+                if reachable {
+                    String::new()
+                } else {
+                    format!(
+                        " (empty programs alone {:+.1}%)",
+                        row.empty_programs_percent
+                    )
+                }
+            };
             if !row.capture_all_target_met {
-                m.push(format!("{} capture-all", row.name));
+                let why = floor(row.capture_all_target_reachable);
+                m.push(format!("{} capture-all{why}", row.name));
             }
             if !row.filtered_out_target_met {
-                m.push(format!("{} filtered-out", row.name));
+                let why = floor(row.filtered_out_target_reachable);
+                m.push(format!("{} filtered-out{why}", row.name));
             }
             m
         })

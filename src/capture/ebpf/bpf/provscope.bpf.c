@@ -19,6 +19,7 @@
 #include "resolve.h"
 #include "packets.h"
 #include "handshake.h"
+#include "empty_programs.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
