@@ -270,27 +270,43 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
         "every read is sent or counted: {t}"
     );
     assert!(t["events_per_s"].as_f64().unwrap() > 0.0);
-    // The programs' own time: the syscall rows, in both capturing modes, each with the
-    // syscall-exit program called for the row's operations.
+    // The programs' own time: every workload, in both capturing modes; the syscall rows
+    // with the syscall-exit program called for each operation, the process rows with
+    // the fork and exec programs, the file rows with their cost per file.
     let costs = report["program_costs"].as_array().unwrap();
     let described: Vec<(&str, &str)> = costs
         .iter()
         .map(|c| (c["row"].as_str().unwrap(), c["mode"].as_str().unwrap()))
         .collect();
+    let syscall_rows = ["null I/O: read", "null I/O: write", "stat", "open+close"];
     for mode in ["capture-all", "filtered-out"] {
-        for row in ["null I/O: read", "null I/O: write", "stat", "open+close"] {
+        for row in syscall_rows
+            .iter()
+            .chain(&["fork+exec", "create 0k + delete 0k"])
+        {
             assert!(described.contains(&(row, mode)), "{row} {mode}: {costs:?}");
         }
     }
     for c in costs {
-        let exit = c["programs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["program"] == "handle_sys_exit")
-            .unwrap_or_else(|| panic!("the syscall-exit program ran: {c}"));
-        assert!(exit["calls"].as_u64().unwrap() >= 200, "{c}");
-        assert!(exit["ns_per_call"].as_f64().unwrap() > 0.0, "{c}");
+        let calls = |program: &str| {
+            c["programs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["program"] == program)
+                .map_or(0, |p| p["calls"].as_u64().unwrap())
+        };
+        assert!(c["ns_per_op"].as_f64().unwrap() > 0.0, "{c}");
+        let row = c["row"].as_str().unwrap();
+        if syscall_rows.contains(&row) {
+            assert!(calls("handle_sys_exit") >= 200, "{c}");
+        }
+        if row.starts_with("fork") {
+            assert!(calls("handle_fork") >= 1, "{c}");
+        }
+        if row == "fork+exec" {
+            assert!(calls("handle_exec") >= 1, "{c}");
+        }
     }
 }
 

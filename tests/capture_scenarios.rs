@@ -199,3 +199,29 @@ fn exec_of_a_written_file_rename_symlink_dup_and_setuid() {
         )
     );
 }
+
+/// The capture is opaque to itself: a tracked process that reads the capture's own
+/// output file is recorded reading its other files, never that one, whose reads would
+/// feed records of themselves back into it.
+#[test]
+fn reading_the_captures_own_output_is_not_recorded() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // The file common::capture writes to.
+    let own = dir.path().join("capture.w3c.log");
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "another file").unwrap();
+    let (own, other) = (own.to_str().unwrap(), other.to_str().unwrap());
+    let script = format!("sleep 0.3; cat '{own}' > /dev/null; cat '{other}' > /dev/null");
+    let g = capture(dir.path(), &["sh", "-c", &script]);
+    assert!(
+        !by_path(&g, other, "file").is_empty(),
+        "the other file was read"
+    );
+    assert!(
+        by_path(&g, own, "file").is_empty(),
+        "the capture recorded its own output being read"
+    );
+}

@@ -137,10 +137,13 @@ pub struct OverheadReport {
 pub struct ModeProgramCost {
     /// `capture-all` or `filtered-out`.
     pub mode: &'static str,
-    /// The workload's row.
-    pub row: &'static str,
+    /// The workload's row (its rows, joined by " + ", for create and delete).
+    pub row: String,
     /// Each program called, busiest first.
     pub programs: Vec<ProgramCost>,
+    /// Time inside all of them per operation of the workload (per file created and
+    /// deleted, for create + delete), in nanoseconds.
+    pub ns_per_op: f64,
 }
 
 /// Removes the benchmark's scratch directory however the run ends.
@@ -383,7 +386,7 @@ fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Resul
     })
 }
 
-/// The syscall rows once more per capturing mode with the kernel's run-time statistics
+/// Every workload once more per capturing mode with the kernel's run-time statistics
 /// on (they slow every call down, so never during the timed batches above).
 fn measure_program_costs(
     worker: &mut Worker,
@@ -407,20 +410,21 @@ fn measure_program_costs(
             output,
         )?;
         for &workload in workloads {
-            let [row] = workload.rows() else { continue };
-            if !matches!(
-                workload,
-                Workload::NullRead | Workload::NullWrite | Workload::Stat | Workload::OpenClose
-            ) {
-                continue;
-            }
+            let ops = workload.batch_ops(iterations);
             let before = program_cost::snapshot();
-            worker.run(workload, workload.batch_ops(iterations), 1, true)?;
+            worker.run(workload, ops, 1, false)?;
             let after = program_cost::snapshot();
+            let programs = program_cost::between(&before, &after);
+            let ns: f64 = programs
+                .iter()
+                .map(|p| p.ns_per_call * p.calls as f64)
+                .sum();
+            let names: Vec<&str> = workload.rows().iter().map(|r| r.name()).collect();
             costs.push(ModeProgramCost {
                 mode: mode.name(),
-                row: row.name(),
-                programs: program_cost::between(&before, &after),
+                row: names.join(" + "),
+                programs,
+                ns_per_op: ns / ops as f64,
             });
         }
         session.stop()?;

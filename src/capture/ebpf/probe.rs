@@ -44,11 +44,12 @@ struct Config {
     propagate_class_off: u64,
     ipv4_rules: u32,
     pad: u32,
+    inode_bloom: u64,
 }
 
-// SAFETY: plain old data, #[repr(C)] with no padding (4 + 4 + 8 + 4 + 4 + 8 + 4 + 4 =
-// 40 bytes, every field at its natural alignment), matching `struct ps_config` (asserted
-// in event.h); aya copies it byte for byte into the map.
+// SAFETY: plain old data, #[repr(C)] with no padding (4 + 4 + 8 + 4 + 4 + 8 + 4 + 4 + 8
+// = 48 bytes, every field at its natural alignment), matching `struct ps_config`
+// (asserted in event.h); aya copies it byte for byte into the map.
 unsafe impl Pod for Config {}
 
 /// Mirrors `struct ps_inode_key`.
@@ -121,6 +122,15 @@ const CFG_ID_TRACK: u32 = 1024;
 const CFG_IPV4: u32 = 2048;
 const CFG_TRACKED_INODES: u32 = 4096;
 const CFG_CGROUP_TRACK: u32 = 8192;
+const CFG_KERNEL_MARKS: u32 = 16384;
+
+/// An inode's bit in the configuration's `inode_bloom`, as event.h's
+/// `ps_inode_bloom_bit` computes it: the kernel searches the inode marks only for inodes
+/// whose bit is set (while only user space marks inodes).
+fn inode_bloom_bit(key: &InodeKey) -> u64 {
+    let mixed = (key.ino ^ (u64::from(key.dev) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    1 << (mixed >> 58)
+}
 
 /// User and group ids below this are filter bits in an array map (`PS_ID_BITS_MAX`).
 const ID_BITS_MAX: u32 = 65536;

@@ -73,7 +73,9 @@ pub fn print(r: &OverheadReport) {
     );
     if !r.program_costs.is_empty() {
         println!();
-        println!("time inside the capture's kernel programs per call (BPF run-time statistics):");
+        println!(
+            "time inside the capture's kernel programs per operation, and per call of each (BPF run-time statistics):"
+        );
     }
     for c in &r.program_costs {
         let programs: Vec<String> = c
@@ -81,7 +83,13 @@ pub fn print(r: &OverheadReport) {
             .iter()
             .map(|p| format!("{} {:.0} ns x {}", p.program, p.ns_per_call, p.calls))
             .collect();
-        println!("  {:<16} {:<12} {}", c.row, c.mode, programs.join(", "));
+        println!(
+            "  {:<22} {:<12} {:>6.0} ns/op: {}",
+            c.row,
+            c.mode,
+            c.ns_per_op,
+            programs.join(", ")
+        );
     }
     let t = &r.throughput;
     println!();

@@ -168,6 +168,7 @@ _Static_assert(__builtin_offsetof(struct ps_packet_content, data) == 96, "ps_pac
 #define PS_CFG_IPV4 2048        /* "ipv4_rules" holds rules (cfg->ipv4_rules of them) */
 #define PS_CFG_TRACKED_INODES 4096 /* "inodes" may hold tracked ones (implies INODE_FILTER) */
 #define PS_CFG_CGROUP_TRACK 8192   /* "cgroups" holds tracked cgroups */
+#define PS_CFG_KERNEL_MARKS 16384  /* the kernel may have marked inodes: inode_bloom is not all */
 
 struct ps_config {
     __u32 flags;
@@ -178,9 +179,17 @@ struct ps_config {
     __u64 propagate_class_off; /* bit c: tracking does not propagate through class c */
     __u32 ipv4_rules;          /* entries of "ipv4_rules" in use */
     __u32 pad;
+    __u64 inode_bloom; /* bit ps_inode_bloom_bit(ino, dev) set for every inode user space marked */
 };
 
-_Static_assert(sizeof(struct ps_config) == 40, "ps_config layout");
+_Static_assert(sizeof(struct ps_config) == 48, "ps_config layout");
+
+/* An inode's bit in ps_config.inode_bloom (the top 6 bits of a multiplicative hash of
+ * number and device); user space computes the same (probe.rs, inode_bloom_bit). */
+static __always_inline __u64 ps_inode_bloom_bit(__u64 ino, __u32 dev)
+{
+    return 1ULL << (((ino ^ ((__u64)dev << 32)) * 0x9E3779B97F4A7C15ULL) >> 58);
+}
 
 /* Node kinds for the propagate node filter (bits of propagate_kinds_off). */
 #define PS_KIND_FILE 0

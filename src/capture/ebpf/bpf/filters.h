@@ -103,12 +103,13 @@ static __always_inline int process_passes(struct ps_config *cfg, __u32 tgid, __u
  * User space sets the inode filter whenever inodes may be tracked or propagation is on,
  * so without it an untracked process in track-only mode never got this far. */
 static __always_inline int objects_decide(struct ps_config *cfg, struct ps_event *e, __u32 pf,
-                                          __u32 spec, struct ps_gen g0, struct ps_gen g1)
+                                          __u32 spec, struct ps_gen g0, struct ps_gen g1,
+                                          __u64 file0, __u64 file1)
 {
     if (!(cfg->flags & PS_CFG_INODE_FILTER))
         return 1;
-    __u32 f0 = inode_flags(&e->obj[0], g0);
-    __u32 f1 = inode_flags(&e->obj[1], g1);
+    __u32 f0 = inode_flags_of(&e->obj[0], &g0, file0);
+    __u32 f1 = inode_flags_of(&e->obj[1], &g1, file1);
     if ((f0 | f1) & PS_OPAQUE) {
         count(PS_C_F_INODE);
         return 0;
@@ -133,13 +134,15 @@ __attribute__((noinline)) int objects_pass(struct ps_event *e, __u32 pf, __u32 s
     struct ps_config *cfg = get_config();
     if (!e || !cfg)
         return 0;
-    int need_gen = cfg->flags & (PS_CFG_INODE_FILTER | PS_CFG_TRACK_ONLY);
+    /* Spreading tracking marks the objects, and track-only mode names them: both need
+     * the generations whatever the marks; the inode filter alone reads one only when
+     * the inode has a mark. */
     struct ps_gen g0 = {}, g1 = {};
-    if (need_gen) {
+    if (cfg->flags & (PS_CFG_PROPAGATE | PS_CFG_TRACK_ONLY)) {
         g0 = file_gen(file0);
         g1 = file_gen(file1);
     }
-    if (!objects_decide(cfg, e, pf, spec, g0, g1))
+    if (!objects_decide(cfg, e, pf, spec, g0, g1, file0, file1))
         return 0;
     if (!(cfg->flags & PS_CFG_TRACK_ONLY))
         return 1;

@@ -38,28 +38,45 @@ static __always_inline struct ps_gen file_gen(__u64 f)
     return g;
 }
 
-/* The flags of object `o` (generation `g`). A mark made for another generation belongs
- * to a deleted file whose number came back: it reads as none (and is overwritten by the
- * next mark; deleting it here could delete one another CPU just made). A policy's mark,
- * set by inode number, takes the generation of the first file seen with that number:
- * the file the policy named, which had the number when the policy was set. */
-static __always_inline __u32 inode_flags(struct ps_obj *o, struct ps_gen g)
+/* The flags of object `o` (generation `*g`, read from the open file `file` when not known
+ * yet and a mark is found: reading it costs two kernel reads, and most objects have no
+ * mark). A mark made for another generation belongs to a deleted file whose number came
+ * back: it reads as none (and is overwritten by the next mark; deleting it here could
+ * delete one another CPU just made). A policy's mark, set by inode number, takes the
+ * generation of the first file seen with that number: the file the policy named, which
+ * had the number when the policy was set. While only user space marks inodes, an inode
+ * whose bit is clear in the configuration's bloom has no mark, and the map is not
+ * searched: the capture marks its own output file, so otherwise every recorded call
+ * with a file would pay a hash lookup for it. */
+static __always_inline __u32 inode_flags_of(struct ps_obj *o, struct ps_gen *g, __u64 file)
 {
     if (!o->ino)
+        return 0;
+    struct ps_config *cfg = get_config();
+    if (cfg && !(cfg->flags & PS_CFG_KERNEL_MARKS) &&
+        !(cfg->inode_bloom & ps_inode_bloom_bit(o->ino, o->dev)))
         return 0;
     struct ps_inode_key key = {.ino = o->ino, .dev = o->dev};
     struct ps_inode_mark *m = bpf_map_lookup_elem(&inodes, &key);
     if (!m)
         return 0;
-    if (!g.known)
+    if (!g->known && file)
+        *g = file_gen(file);
+    if (!g->known)
         return m->flags & ~PS_MARK_GEN;
     if (!(m->flags & PS_MARK_GEN)) {
-        m->gen = g.gen;
+        m->gen = g->gen;
         m->flags |= PS_MARK_GEN;
-    } else if (m->gen != g.gen) {
+    } else if (m->gen != g->gen) {
         return 0;
     }
     return m->flags & ~PS_MARK_GEN;
+}
+
+/* inode_flags_of with the generation already read (or unknown). */
+static __always_inline __u32 inode_flags(struct ps_obj *o, struct ps_gen g)
+{
+    return inode_flags_of(o, &g, 0);
 }
 
 static __always_inline void mark_process(__u32 tgid, __u32 flags)

@@ -6,8 +6,9 @@
 
 use super::{
     CFG_CGROUP_FILTER, CFG_CGROUP_TRACK, CFG_GID_FILTER, CFG_ID_TRACK, CFG_INODE_FILTER, CFG_IPV4,
-    CFG_PID_FILTER, CFG_PROPAGATE, CFG_TRACKED_INODES, CFG_UID_FILTER, ID_BITS_MAX, InodeKey,
-    InodeMark, OPAQUE, Probe, ProbeError, TRACKED, load_error, missing,
+    CFG_KERNEL_MARKS, CFG_PID_FILTER, CFG_PROPAGATE, CFG_TRACKED_INODES, CFG_UID_FILTER,
+    ID_BITS_MAX, InodeKey, InodeMark, OPAQUE, Probe, ProbeError, TRACKED, inode_bloom_bit,
+    load_error, missing,
 };
 use aya::Pod;
 use aya::maps::{Array, HashMap};
@@ -97,6 +98,8 @@ pub(super) struct Seeds {
     any_inode: bool,
     /// Once tracking has spread, inodes the kernel marked may be tracked for good.
     ever_propagated: bool,
+    /// Once IPv4 rules were set, the kernel may have marked sockets by them.
+    ever_ipv4: bool,
 }
 
 /// Puts `key` in `set` when `on`, takes it out otherwise.
@@ -155,6 +158,10 @@ impl Probe {
                     .insert(key, InodeMark::from_user_space(flags), 0)
                     .map_err(load_error)?;
             }
+        }
+        if flags != 0 {
+            // A bit cleared again could hide another inode's mark: bits only accumulate.
+            self.config.inode_bloom |= inode_bloom_bit(&key);
         }
         let seeds = &mut self.seeds;
         seeds.any_inode |= flags != 0;
@@ -289,6 +296,7 @@ impl Probe {
             }
         }
         self.config.ipv4_rules = rules.len() as u32;
+        self.seeds.ever_ipv4 |= !rules.is_empty();
         self.set_config_flag(CFG_IPV4, !rules.is_empty());
         let propagates = rules.iter().any(|r| r.flags & PROPAGATE != 0);
         self.seeds.set_propagating(Seed::Ipv4, propagates);
@@ -321,7 +329,9 @@ impl Probe {
         let id_track = !s.tracked_ids.is_empty();
         let cgroup = !s.opaque_cgroups.is_empty();
         let cgroup_track = !s.tracked_cgroups.is_empty();
+        let kernel_marks = s.ever_propagated || s.ever_ipv4;
         for (flag, on) in [
+            (CFG_KERNEL_MARKS, kernel_marks),
             (CFG_PROPAGATE, propagating),
             (CFG_TRACKED_INODES, tracked_inodes),
             (CFG_INODE_FILTER, inode_filter),
@@ -374,5 +384,22 @@ mod tests {
         assert_eq!(std::mem::size_of::<InodeMark>(), 8);
         let m = InodeMark::from_user_space(TRACKED | PROPAGATE);
         assert_eq!(m.flags & (1 << 31), 0);
+    }
+
+    #[test]
+    fn an_inode_bloom_bit_is_the_top_six_bits_of_the_kernels_hash() {
+        // Values from event.h's ps_inode_bloom_bit, worked out by hand.
+        assert_eq!(
+            inode_bloom_bit(&InodeKey::new((8 << 20) | 1, 12345)),
+            1 << 10
+        );
+        assert_eq!(inode_bloom_bit(&InodeKey::new(0, 2)), 1 << 15);
+        // One bit, whatever the key.
+        for ino in [0, 1, u64::MAX, 1 << 40] {
+            assert_eq!(
+                inode_bloom_bit(&InodeKey::new(u32::MAX, ino)).count_ones(),
+                1
+            );
+        }
     }
 }
