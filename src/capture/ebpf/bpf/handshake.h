@@ -6,19 +6,22 @@
  * security_sock_rcv_skb, needs fentry or BPF LSM, refused here), so this side keeps the
  * sockets a handshake can be for:
  *
- *   "pkt_listeners"  by port and family, while a socket listens (from inet_sock_set_state,
+ *   "pkt_listeners"  by port, family and network namespace, while a socket listens (from inet_sock_set_state,
  *                    and from listen()'s exit for a listener the kernel gave a port
  *                    only then); one that started listening on a port another still
  *                    holds (SO_REUSEPORT, a listen() about to fail) keeps the earlier one
  *                    to fall back to when it closes;
- *   "pkt_handshake"  by local and remote port: a connecting socket from its SYN's send
+ *   "pkt_handshake"  by local and remote port and namespace: a connecting socket from its SYN's send
  *                    until the SYN-ACK (or a reset) arrives, a listener's connection from
  *                    the SYN's arrival until the final ACK (or a reset).
  *
- * An IPv4 segment for a port with no IPv4 listener goes to an IPv6 one (dual-stack).
- * Limits, all of them in the port-keyed lookup: listeners on one port in two network
- * namespaces, or bound to two addresses, are one; of several SO_REUSEPORT listeners the
- * newest receives every SYN; a listener that was listening before the capture started is
+ * A segment is looked up in the namespace of the device it arrives on, a socket in its
+ * own: a packet a veth or bridge passes into a container's namespace is received there
+ * once, not also by a host listener on the same port. An IPv4 segment for a port with
+ * no IPv4 listener goes to an IPv6 one (dual-stack). Limits, all of them in the
+ * port-keyed lookup: listeners on one port bound to two addresses are one; so are a
+ * local listener and a connection the machine forwards to another one on its port; of
+ * several SO_REUSEPORT listeners the newest receives every SYN; a listener that was listening before the capture started is
  * not known, and its handshakes go unrecorded (the connection's data is recorded all the
  * same). */
 #ifndef PROVSCOPE_HANDSHAKE_H
@@ -36,6 +39,7 @@
 struct ps_listener_key {
     __u16 port; /* as on the wire */
     __u16 family;
+    __u32 netns; /* the listener's network namespace (inode number) */
 };
 
 struct ps_listener {
@@ -64,6 +68,7 @@ struct ps_hs_key {
     __u16 local;
     __u16 remote;
     __u32 version;
+    __u32 netns; /* the local socket's network namespace (inode number) */
 };
 
 struct ps_hs_sock {
@@ -85,11 +90,18 @@ static __always_inline int same_inode(struct ps_inode_key *a, struct ps_inode_ke
     return a->ino == b->ino && a->dev == b->dev;
 }
 
-/* The socket with inode `key` listens on `port` (wire order). */
-static __always_inline void listener_add(__u16 port, __u16 family, struct ps_inode_key *key,
-                                         __u16 mode)
+/* The network namespace of socket `sk` (a pointer the verifier knows as one). */
+static __always_inline __u32 sock_netns(struct sock *sk)
 {
-    struct ps_listener_key k = {.port = port, .family = family};
+    struct net *net = sk->__sk_common.skc_net.net;
+    return net ? net->ns.inum : 0;
+}
+
+/* The socket with inode `key` listens on `port` (wire order) in namespace `netns`. */
+static __always_inline void listener_add(__u16 port, __u16 family, __u32 netns,
+                                         struct ps_inode_key *key, __u16 mode)
+{
+    struct ps_listener_key k = {.port = port, .family = family, .netns = netns};
     if (!port || !key->ino)
         return;
     struct ps_listener v = {.key = *key, .mode = mode};
@@ -105,9 +117,10 @@ static __always_inline void listener_add(__u16 port, __u16 family, struct ps_ino
 
 /* The socket with inode `key` no longer listens on `port`: the one before it, if still
  * there, takes its place. */
-static __always_inline void listener_remove(__u16 port, __u16 family, struct ps_inode_key *key)
+static __always_inline void listener_remove(__u16 port, __u16 family, __u32 netns,
+                                            struct ps_inode_key *key)
 {
-    struct ps_listener_key k = {.port = port, .family = family};
+    struct ps_listener_key k = {.port = port, .family = family, .netns = netns};
     struct ps_listener *cur = bpf_map_lookup_elem(&pkt_listeners, &k);
     if (!cur)
         return;
@@ -127,22 +140,34 @@ static __always_inline void listener_remove(__u16 port, __u16 family, struct ps_
     bpf_map_update_elem(&pkt_listeners, &k, &v, BPF_ANY);
 }
 
-/* listen() returned on the inet socket `o` (its port is known by now, even when the
- * kernel chose it in listen itself). */
-static __always_inline void listen_returned(struct ps_obj *o)
+/* listen() returned on the inet socket `o`, open file `f` (its port is known by now,
+ * even when the kernel chose it in listen itself). */
+static __always_inline void listen_returned(struct ps_obj *o, struct file *f)
 {
-    if (o->proto != IPPROTO_TCP || (o->family != AF_INET && o->family != AF_INET6))
+    if (o->proto != IPPROTO_TCP || (o->family != AF_INET && o->family != AF_INET6) || !f)
         return;
+    struct socket *sock = 0;
+    struct sock *sk = 0;
+    struct net *net = 0;
+    __u32 netns = 0;
+    CORE_READ(sock, f->private_data);
+    if (sock)
+        CORE_READ(sk, sock->sk);
+    if (sk)
+        CORE_READ(net, sk->__sk_common.skc_net.net);
+    if (net)
+        CORE_READ(netns, net->ns.inum);
     struct ps_inode_key key = {.ino = o->ino, .dev = o->dev};
-    listener_add(swap16(o->sport), o->family, &key, o->mode);
+    listener_add(swap16(o->sport), o->family, netns, &key, o->mode);
 }
 
-/* A recorded socket sent a SYN (`p`, its headers read): its SYN-ACK is awaited. */
-static __always_inline void handshake_sent(struct ps_packet *p)
+/* A recorded socket `sk` sent a SYN (`p`, its headers read): its SYN-ACK is awaited. */
+static __always_inline void handshake_sent(struct sock *sk, struct ps_packet *p)
 {
     if (p->protocol != IPPROTO_TCP || (p->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
         return;
-    struct ps_hs_key k = {.local = p->sport, .remote = p->dport, .version = p->version};
+    struct ps_hs_key k = {
+        .local = p->sport, .remote = p->dport, .version = p->version, .netns = sock_netns(sk)};
     struct ps_hs_sock v = {.mode = p->sock_mode, .stage = PS_HS_CONNECTING};
     v.key.ino = p->sock_ino;
     v.key.dev = p->sock_dev;
@@ -167,10 +192,11 @@ int handle_sock_state(unsigned long long *ctx)
     __u16 mode = 0;
     if (!port || !socket_inode(sk, &key, &mode))
         return 0;
+    __u32 netns = sock_netns(sk);
     if (starts)
-        listener_add(port, family, &key, mode);
+        listener_add(port, family, netns, &key, mode);
     else
-        listener_remove(port, family, &key);
+        listener_remove(port, family, netns, &key);
     return 0;
 }
 
@@ -209,7 +235,8 @@ static __always_inline int tcp_ports(struct sk_buff *skb, unsigned char *ip_at,
 /* The listener an arriving SYN for `k` is for: IPv4 falls back to an IPv6 listener. */
 static __always_inline struct ps_listener *listener_of(struct ps_hs_key *k)
 {
-    struct ps_listener_key lk = {.port = k->local, .family = k->version == 4 ? AF_INET : AF_INET6};
+    struct ps_listener_key lk = {
+        .port = k->local, .family = k->version == 4 ? AF_INET : AF_INET6, .netns = k->netns};
     struct ps_listener *l = bpf_map_lookup_elem(&pkt_listeners, &lk);
     if (!l && k->version == 4) {
         lk.family = AF_INET6;
@@ -231,6 +258,12 @@ int handle_netif_receive(unsigned long long *ctx)
     __u8 flags = 0;
     if (!tcp_ports(skb, ip_at, &k, &flags))
         return 0;
+    /* Keyed by the namespace of the device it came in on: the listener's own, for a
+     * socket in that namespace; a packet a bridge or veth passes on to another
+     * namespace is looked up there, by the device it arrives on next. */
+    struct net_device *dev = skb->dev;
+    struct net *net = dev ? dev->nd_net.net : 0;
+    k.netns = net ? net->ns.inum : 0;
     if (flags & TCP_RST) {
         bpf_map_delete_elem(&pkt_handshake, &k);
         return 0;

@@ -29,6 +29,23 @@ struct in6_addr {
     __u8 u6_addr8[16];
 };
 
+/* A network namespace, known by its inode number (as /proc/PID/ns/net shows it). */
+struct ns_common {
+    unsigned int inum;
+};
+
+struct net {
+    struct ns_common ns;
+};
+
+typedef struct {
+    struct net *net;
+} possible_net_t;
+
+struct net_device {
+    possible_net_t nd_net;
+};
+
 struct sock_common {
     __be32 skc_daddr;
     __be32 skc_rcv_saddr;
@@ -37,6 +54,7 @@ struct sock_common {
     unsigned short skc_family;
     unsigned char skc_state;
     struct sock *skc_listener; /* a request minisock's listener */
+    possible_net_t skc_net;
     struct in6_addr skc_v6_daddr;
     struct in6_addr skc_v6_rcv_saddr;
 };
@@ -63,6 +81,7 @@ struct sk_buff {
     struct sk_buff *next;
     struct sk_buff *prev;
     struct sock *sk;
+    struct net_device *dev; /* on arrival: the device it came in on */
     __be16 protocol;
     __u16 transport_header;
     __u16 network_header;

@@ -263,7 +263,7 @@ static __always_inline int packet_write(struct ps_config *cfg, struct sk_buff *s
 }
 
 /* A SYN was sent: handshake.h then awaits its SYN-ACK. */
-static __always_inline void handshake_sent(struct ps_packet *p);
+static __always_inline void handshake_sent(struct sock *sk, struct ps_packet *p);
 
 /* net_dev_start_xmit(struct sk_buff *skb, struct net_device *dev) */
 SEC("tp_btf/net_dev_start_xmit")
@@ -278,7 +278,7 @@ int handle_xmit(unsigned long long *ctx)
     if (!cfg || !packet_start(cfg, sk, &p, PS_PKT_SEND) || !headers_or_count(skb, &p))
         return 0;
     if (packet_write(cfg, skb, &p))
-        handshake_sent(&p);
+        handshake_sent(sk, &p);
     return 0;
 }
 

@@ -240,7 +240,7 @@ int handle_sys_exit(unsigned long long *ctx)
     remember_socket(&e->obj[0], e);
     remember_socket(&e->obj[1], e);
     if (class == PS_CLASS_LISTEN)
-        listen_returned(&e->obj[0]);
+        listen_returned(&e->obj[0], first);
     which = PS_SPEC_STR_A(spec);
     if (which < 6)
         read_string(e, 0, e->args[which]);
