@@ -213,7 +213,7 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
     let started = Instant::now();
     let mut told = Instant::now();
     let mut child_status = None;
-    let mut ending: Option<Instant> = None;
+    let mut ending = false;
     loop {
         for note in following
             .sync(&control, &mut probe, recorder.builder_mut())
@@ -230,12 +230,13 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
             told = Instant::now();
             tell_counters(server, &probe, &following, recorder.filter_mut());
         }
-        recorder
+        let drained = recorder
             .pump(&mut probe, Duration::from_millis(50))
             .map_err(write_err)?;
-        if let Some(end) = ending {
-            // A last drain picks up what the kernel wrote just before the end.
-            if end.elapsed() > Duration::from_millis(200) {
+        if ending {
+            // Detached: the ring buffer holds all there will be, and is drained to the
+            // last record however busy the machine was.
+            if drained == 0 {
                 break;
             }
             continue;
@@ -247,7 +248,10 @@ pub fn run(opts: &CaptureOptions) -> CommandResult {
             child_status = h.try_wait();
         }
         if super::interrupt::requested() || timed_out || child_status.is_some() {
-            ending = Some(Instant::now());
+            // Nothing is recorded from here on (a detach returns once no program runs
+            // any more), so every record the kernel wrote before is in the ring buffer.
+            probe.detach().map_err(Failure::other)?;
+            ending = true;
         }
     }
     let dropped = recorder.filter_mut().dropped.clone();

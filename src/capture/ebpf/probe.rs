@@ -218,6 +218,9 @@ pub struct Probe {
 /// Ring buffer size: 64 MiB absorbs a burst of ~100k records while user space writes.
 const RING_BYTES: u32 = 1 << 26;
 
+/// Records one [`Probe::drain`] hands over at most: a few milliseconds of building.
+pub const DRAIN_BATCH: usize = 4096;
+
 impl Probe {
     /// Loads and attaches everything; the capture runs from here on, with exact repeats
     /// compressed and nothing filtered but this process itself (opaque, so it never
@@ -397,11 +400,17 @@ impl Probe {
         self.write_config()
     }
 
-    /// Waits up to `timeout` for records, then hands every waiting record to `f`.
-    /// Returns how many were handed over.
+    /// Waits up to `timeout` for records, then hands the waiting records to `f`, at most
+    /// [`DRAIN_BATCH`] of them. Returns how many were handed over.
+    ///
+    /// Bounded because a workload can write records faster than the caller turns them
+    /// into output: the ring buffer then never empties, and an unbounded drain would
+    /// never return, holding everything built from it in memory (a read/write loop took
+    /// a capture to 23 GB in 4 s that way) while nothing reached the output.
     pub fn drain(&mut self, timeout: Duration, mut f: impl FnMut(&[u8])) -> usize {
         let mut n = 0;
-        while let Some(item) = self.ring.next() {
+        while n < DRAIN_BATCH {
+            let Some(item) = self.ring.next() else { break };
             f(&item);
             n += 1;
         }
@@ -416,7 +425,8 @@ impl Probe {
         let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: one valid pollfd, for the duration of the call.
         unsafe { libc::poll(&mut pfd, 1, ms) };
-        while let Some(item) = self.ring.next() {
+        while n < DRAIN_BATCH {
+            let Some(item) = self.ring.next() else { break };
             f(&item);
             n += 1;
         }
