@@ -18,6 +18,7 @@ mod program_cost;
 mod session;
 mod summary;
 mod table;
+mod throughput;
 mod work_fs;
 mod worker;
 
@@ -30,17 +31,14 @@ use session::{Options, Session, Tally};
 use std::collections::BTreeMap;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-use summary::{Mode, Row, RowReport, THROUGHPUT_TARGET, rotation};
+use summary::{Mode, Row, RowReport, rotation};
+use throughput::Throughput;
 use work_fs::WorkFs;
 use worker::Worker;
 pub use worker::Workload;
 
 /// Timed batches per row, per mode, per round (after one warm-up batch).
 const BATCHES: u32 = 5;
-
-/// How long the throughput worker reads.
-const THROUGHPUT_RUN: Duration = Duration::from_secs(2);
 
 /// The user (and group) the worker drops to when provscope runs as root: `nobody`, so the
 /// filtered-out mode's user filter hides the worker without hiding root's daemons.
@@ -76,31 +74,6 @@ impl ModeTotals {
     }
 }
 
-/// The throughput measurement (kernel compression off, so that every read is a record).
-#[derive(Debug, Serialize)]
-pub struct Throughput {
-    /// Records the pipeline consumed (decoded, built, written).
-    pub records: u64,
-    /// From the worker's start until the last record was consumed.
-    pub seconds: f64,
-    /// records / seconds: what the pipeline sustained.
-    pub events_per_s: f64,
-    /// 1-byte reads the worker made (each one a record offered to the kernel side).
-    pub worker_reads: u64,
-    /// Records the kernel side wrote into the ring buffer.
-    pub kernel_events: u64,
-    /// Records dropped because the ring buffer was full.
-    pub dropped_ring_buffer_full: u64,
-    /// Every non-zero kernel counter.
-    pub kernel: BTreeMap<&'static str, u64>,
-    /// Vertices and relations written (repeated reads compress to almost none).
-    pub elements_written: u64,
-    /// W3C bytes written.
-    pub bytes_written: u64,
-    /// At least [`THROUGHPUT_TARGET`] events/s.
-    pub target_met: bool,
-}
-
 /// The whole result (printed as one JSON object with `--json`).
 #[derive(Debug, Serialize)]
 pub struct OverheadReport {
@@ -128,8 +101,10 @@ pub struct OverheadReport {
     /// Time inside the capture's kernel programs per call, for the syscall rows (empty
     /// when the kernel refused run-time statistics).
     pub program_costs: Vec<ModeProgramCost>,
-    /// Events per second into a file.
+    /// Records per second into a file, from repeated reads (the builder folds them).
     pub throughput: Throughput,
+    /// Records per second into a file, from a copy loop (every record new relations).
+    pub copy_throughput: Throughput,
 }
 
 /// The kernel programs' own cost while one workload ran in one mode.
@@ -331,42 +306,13 @@ fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Resul
 
     let program_costs = measure_program_costs(worker, output, iterations, &workloads)?;
 
-    progress(&format!(
-        "throughput: {:.0} s of 1-byte reads, captured",
-        THROUGHPUT_RUN.as_secs_f64()
-    ));
-    settle(dirs);
-    // Compression off: the loop's repeats would otherwise never leave the kernel.
-    let session = Session::start(
-        Options {
-            filter_uid: None,
-            compress: false,
-        },
-        output,
-    )?;
-    let started = Instant::now();
-    let (worker_reads, _) = worker.spin(THROUGHPUT_RUN)?;
-    let report = session.stop()?;
-    let seconds = report
-        .last_record
-        .map_or(Duration::ZERO, |t| t.saturating_duration_since(started))
-        .as_secs_f64()
-        .max(1e-9);
-    let mut totals = ModeTotals::default();
-    totals.add(&report.tally);
-    let events_per_s = report.tally.records as f64 / seconds;
-    let throughput = Throughput {
-        records: report.tally.records,
-        seconds,
-        events_per_s,
-        worker_reads,
-        kernel_events: totals.counter(0),
-        dropped_ring_buffer_full: totals.counter(1),
-        kernel: totals.kernel,
-        elements_written: report.nodes + report.edges,
-        bytes_written: report.tally.bytes,
-        target_met: events_per_s >= THROUGHPUT_TARGET,
-    };
+    let mut throughput = Vec::new();
+    for copy in [false, true] {
+        settle(dirs);
+        throughput.push(throughput::measure(worker, output, copy)?);
+    }
+    let [throughput, copy_throughput] = <[Throughput; 2]>::try_from(throughput)
+        .map_err(|_| anyhow::anyhow!("two throughput runs"))?;
     Ok(OverheadReport {
         iterations,
         rounds,
@@ -383,6 +329,7 @@ fn measure(worker: &mut Worker, dirs: &[&Path; 2], plan: &Plan) -> anyhow::Resul
         filtered_out,
         program_costs,
         throughput,
+        copy_throughput,
     })
 }
 

@@ -293,16 +293,25 @@ impl Loops {
         Ok(vec![create, delete])
     }
 
-    /// 1-byte reads of /dev/zero for `duration`, looking at the clock every 1024 reads.
-    pub(super) fn spin(&self, duration: Duration) -> Res<(u64, f64)> {
+    /// 1-byte reads of /dev/zero for `duration`, each followed by a 1-byte write to
+    /// /dev/null when `copy` (a copy loop: every call then changes what the next one
+    /// relates, so none folds into a repeat); looks at the clock every 1024 calls.
+    /// Returns the calls made and the seconds taken.
+    pub(super) fn spin(&self, duration: Duration, copy: bool) -> Res<(u64, f64)> {
         let fd = Fd::open(&self.dev_zero, libc::O_RDONLY)?;
+        let out = Fd::open(&self.dev_null, libc::O_WRONLY)?;
         let mut byte = 0u8;
         let started = Instant::now();
         let mut ops = 0u64;
         while started.elapsed() < duration {
-            for _ in 0..1024 {
+            for i in 0..1024 {
+                if copy && i % 2 == 1 {
+                    // SAFETY: one readable byte.
+                    if unsafe { libc::write(out.0, (&raw const byte).cast(), 1) } != 1 {
+                        return Err(os_error("write /dev/null"));
+                    }
                 // SAFETY: one writable byte.
-                if unsafe { libc::read(fd.0, (&raw mut byte).cast(), 1) } != 1 {
+                } else if unsafe { libc::read(fd.0, (&raw mut byte).cast(), 1) } != 1 {
                     return Err(os_error("read /dev/zero"));
                 }
             }

@@ -100,8 +100,9 @@ enum Request {
         batches: u32,
         warm_up: bool,
     },
-    /// 1-byte reads of /dev/zero as fast as possible for this long.
-    Spin { millis: u64 },
+    /// 1-byte reads of /dev/zero as fast as possible for this long, each followed by a
+    /// 1-byte write to /dev/null when `copy`.
+    Spin { millis: u64, copy: bool },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -110,7 +111,7 @@ enum Reply {
     Ready { uid: u32 },
     /// µs/op of each timed batch, one list per row of the workload.
     Batches(Vec<Vec<f64>>),
-    /// Reads done in that many seconds.
+    /// System calls made in that many seconds.
     Spun { ops: u64, seconds: f64 },
     /// Why the request failed.
     Failed(String),
@@ -223,10 +224,11 @@ impl Worker {
         }
     }
 
-    /// 1-byte reads of /dev/zero for `duration`: (reads, seconds).
-    pub fn spin(&mut self, duration: Duration) -> anyhow::Result<(u64, f64)> {
+    /// 1-byte reads of /dev/zero for `duration` (each followed by a 1-byte write to
+    /// /dev/null when `copy`): (system calls made, seconds).
+    pub fn spin(&mut self, duration: Duration, copy: bool) -> anyhow::Result<(u64, f64)> {
         let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-        match self.ask(&Request::Spin { millis })? {
+        match self.ask(&Request::Spin { millis, copy })? {
             Reply::Spun { ops, seconds } => Ok((ops, seconds)),
             other => bail!("the benchmark worker answered {other:?}"),
         }
@@ -307,8 +309,8 @@ fn serve(
             }) => loops
                 .run(workload, ops, batches, warm_up)
                 .map_or_else(Reply::Failed, Reply::Batches),
-            Ok(Request::Spin { millis }) => loops
-                .spin(Duration::from_millis(millis))
+            Ok(Request::Spin { millis, copy }) => loops
+                .spin(Duration::from_millis(millis), copy)
                 .map_or_else(Reply::Failed, |(ops, seconds)| Reply::Spun { ops, seconds }),
             Err(e) => Reply::Failed(format!("bad request: {e}")),
         };
