@@ -140,11 +140,7 @@ impl<'w, W: Write> Recorder<'w, W> {
             pumped.elements += 1;
             pumped.bytes += el.text_len() as u64;
             if let Some(doc) = self.doc.as_mut() {
-                if el.is_node() {
-                    doc.push_node(el.section, &el.text())?;
-                } else {
-                    doc.push_edge(el.section, &el.text())?;
-                }
+                doc.push_with(el.section, el.is_node(), |buf| el.write_text(buf))?;
             }
             if let Some(batch) = batch.as_deref_mut()
                 && let Some(record) = el.into_record()

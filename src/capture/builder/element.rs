@@ -263,20 +263,26 @@ impl Element {
     /// The element as camflowd writes it inside its section: `"key":{...}`.
     pub fn text(&self) -> String {
         let mut s = String::with_capacity(self.text_len());
-        push_key(&mut s, &self.key);
+        self.write_text(&mut s);
+        s
+    }
+
+    /// Appends [`Element::text`] to `s`: a capture writes every element straight into
+    /// its document this way, with no string of its own.
+    pub fn write_text(&self, s: &mut String) {
+        push_key(s, &self.key);
         s.push_str(":{");
         match &self.ends {
-            None => self.push_attrs(&mut s, &self.attrs),
+            None => self.push_attrs(s, &self.attrs),
             Some(ends) => {
                 let at = ends.at.min(self.attrs.len());
-                self.push_attrs(&mut s, &self.attrs[..at]);
-                attr_key(&mut s, ends.names.0, &ends.from);
-                attr_key(&mut s, ends.names.1, &ends.to);
-                self.push_attrs(&mut s, &self.attrs[at..]);
+                self.push_attrs(s, &self.attrs[..at]);
+                attr_key(s, ends.names.0, &ends.from);
+                attr_key(s, ends.names.1, &ends.to);
+                self.push_attrs(s, &self.attrs[at..]);
             }
         }
         s.push('}');
-        s
     }
 
     /// The length of [`Element::text`] (keys and ends need no escaping; other strings

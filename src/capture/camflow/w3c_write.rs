@@ -54,14 +54,12 @@ impl<'w, W: Write> DocumentBuilder<'w, W> {
 
     /// Adds a vertex element (`"cf:ID":{...}`) to its section.
     pub fn push_node(&mut self, section: &'static str, element: &str) -> io::Result<()> {
-        self.counts.nodes += 1;
-        self.push(section, element)
+        self.push_with(section, true, |buf| buf.push_str(element))
     }
 
     /// Adds a relation element to its section.
     pub fn push_edge(&mut self, section: &'static str, element: &str) -> io::Result<()> {
-        self.counts.edges += 1;
-        self.push(section, element)
+        self.push_with(section, false, |buf| buf.push_str(element))
     }
 
     /// Writes what is pending as one document (camflowd flushes on a timer too).
@@ -70,7 +68,19 @@ impl<'w, W: Write> DocumentBuilder<'w, W> {
         self.out.flush()
     }
 
-    fn push(&mut self, section: &'static str, element: &str) -> io::Result<()> {
+    /// Adds an element that `write` appends to its section's text: the counting and
+    /// separating of [`DocumentBuilder::push_node`], without a string of its own.
+    pub fn push_with(
+        &mut self,
+        section: &'static str,
+        node: bool,
+        write: impl FnOnce(&mut String),
+    ) -> io::Result<()> {
+        if node {
+            self.counts.nodes += 1;
+        } else {
+            self.counts.edges += 1;
+        }
         let slot = match self.sections.iter().position(|(s, _)| *s == section) {
             Some(i) => i,
             None => {
@@ -82,7 +92,7 @@ impl<'w, W: Write> DocumentBuilder<'w, W> {
         if !buf.is_empty() {
             buf.push(',');
         }
-        buf.push_str(element);
+        write(buf);
         if buf.len() >= SECTION_LIMIT {
             self.flush()?;
         }
@@ -97,11 +107,14 @@ impl<'w, W: Write> DocumentBuilder<'w, W> {
         self.sections
             .sort_by_key(|(s, _)| order.iter().position(|o| o == s).unwrap_or(usize::MAX));
         self.out.write_all(DOCUMENT_PREFIX.as_bytes())?;
-        for (name, body) in self.sections.drain(..) {
+        // The sections' strings are emptied, not dropped: the next document grows
+        // into the room they already have.
+        for (name, body) in &mut self.sections {
             if body.is_empty() {
                 continue;
             }
             write!(self.out, ", \"{name}\":{{{body}}}")?;
+            body.clear();
         }
         self.out.write_all(b"}\n")?;
         self.counts.lines += 1;
