@@ -4,7 +4,8 @@
 //! connections (the kernel makes each accepted socket as a copy of the listener, which
 //! must not make the capture forget it), an IPv4 and an IPv6 listener share a port, and
 //! a listener the kernel gave its port in listen() itself is known too, and listeners on
-//! one port in two network namespaces each get their own handshakes. Root, and
+//! one port in two network namespaces each get their own handshakes, and a SYN for another
+//! machine's address that a promiscuous device lets in is no listener's. Root, and
 //! PROVSCOPE_REQUIRE_BPF=1 turns a missing privilege into a failure.
 
 mod common;
@@ -86,6 +87,46 @@ _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status))
 "#;
 
+/// In a new network namespace, a listener and a veth pair; two SYNs for the listener's
+/// port injected as raw frames into one end: one addressed to the other end's MAC, one
+/// to a foreign MAC (seen only because that end is promiscuous, as tcpdump makes it).
+/// Prints `listener INODE PORT`, then `host SPORT` and `foreign SPORT`.
+const PROMISCUOUS_SCRIPT: &str = r#"
+import ctypes, fcntl, os, socket, struct, subprocess, sys
+out = open(sys.argv[1], "w")
+if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
+    sys.exit("unshare: %d" % ctypes.get_errno())
+for cmd in (["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+            ["link", "set", "v0", "up"], ["link", "set", "v1", "up", "promisc", "on"]):
+    subprocess.run(["ip"] + cmd, check=True)
+# SIOCGIFHWADDR: sysfs still shows the namespace it was mounted in.
+mac = lambda dev: fcntl.ioctl(socket.socket(), 0x8927, struct.pack("256s", dev.encode()))[18:24]
+l = socket.socket()
+l.bind(("0.0.0.0", 0))
+l.listen(8)
+port = l.getsockname()[1]
+out.write("listener %d %d\n" % (os.fstat(l.fileno()).st_ino, port))
+def checksum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+def syn(dst_mac, sport):
+    src, dst = socket.inet_aton("10.9.0.1"), socket.inet_aton("10.9.0.2")
+    tcp = struct.pack("!HHIIBBHHH", sport, port, 1, 0, 5 << 4, 0x02, 65535, 0, 0)
+    tcp = tcp[:16] + struct.pack("!H", checksum(src + dst + struct.pack("!BBH", 0, 6, 20) + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, sport, 0, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return dst_mac + mac("v0") + b"\x08\x00" + ip + tcp
+raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+raw.bind(("v0", 0))
+raw.send(syn(mac("v1"), 40001))
+out.write("host 40001\n")
+raw.send(syn(bytes.fromhex("02aabbccddee"), 40002))
+out.write("foreign 40002\n")
+out.close()
+import time; time.sleep(0.2)
+"#;
+
 /// The inode numbers of the sockets that received (or sent) `packet`.
 fn socket_inodes(g: &ProvGraph, packet: NodeId, kind: &str) -> Vec<String> {
     g.edges_of(packet, Direction::Incoming)
@@ -162,4 +203,34 @@ fn listeners_on_one_port_in_two_network_namespaces_each_get_their_handshakes() {
         .collect();
     assert_eq!(listeners.len(), 2, "two listeners: {clients}");
     assert_handshakes(&g, &clients);
+}
+
+#[test]
+fn a_frame_for_another_machine_seen_in_promiscuous_mode_is_not_received() {
+    if !can_capture() {
+        return;
+    }
+    let (g, lines) = run(PROMISCUOUS_SCRIPT);
+    let field = |tag: &str, at: usize| -> String {
+        let line = lines.lines().find(|l| l.starts_with(tag));
+        let line = line.unwrap_or_else(|| panic!("no {tag} line: {lines}"));
+        line.split(' ').nth(at).unwrap().to_string()
+    };
+    let listener = field("listener", 1);
+    let received_by_listener = |sport: &str| {
+        with_attr(&g, "packet", "cf:sender", &endpoint("10.9.0.1", sport))
+            .into_iter()
+            .filter(|&p| socket_inodes(&g, p, "receive_packet").contains(&listener))
+            .count()
+    };
+    assert_eq!(
+        received_by_listener(&field("host", 1)),
+        1,
+        "the SYN addressed to this machine is the listener's: {lines}"
+    );
+    assert_eq!(
+        received_by_listener(&field("foreign", 1)),
+        0,
+        "the SYN for another machine's address is no socket's: {lines}"
+    );
 }

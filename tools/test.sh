@@ -9,6 +9,10 @@ if ! "$venv/bin/python" -c 'import prov' 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'prov==3.2.3'
 fi
 export PROVSCOPE_PROV_PYTHON="$venv/bin/python"
+# The packet tests make veth pairs with iproute2's `ip`.
+if ! command -v ip >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q iproute2 >/dev/null
+fi
 # Tests that need python prov fail instead of skipping when this is set.
 export PROVSCOPE_REQUIRE_PROV=1
 cargo test --release "$@"

@@ -82,4 +82,22 @@ static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
 #define CORE_READ(dst, src) \
     bpf_probe_read_kernel(&(dst), sizeof(dst), __builtin_preserve_access_index(&(src)))
 
+/* CO-RE read of bitfield `field` of `*s`: where its bytes are, how many, and the shifts
+ * that leave the field's value are all relocated against the running kernel's BTF
+ * (little-endian: the bytes read land in the low end of `val`). */
+#define PS_FIELD_BYTE_OFFSET 0
+#define PS_FIELD_BYTE_SIZE 1
+#define PS_FIELD_LSHIFT_U64 4
+#define PS_FIELD_RSHIFT_U64 5
+#define CORE_READ_BITFIELD(s, field)                                                       \
+    ({                                                                                     \
+        unsigned long long val = 0;                                                        \
+        unsigned int off = __builtin_preserve_field_info((s)->field, PS_FIELD_BYTE_OFFSET); \
+        unsigned int size = __builtin_preserve_field_info((s)->field, PS_FIELD_BYTE_SIZE); \
+        bpf_probe_read_kernel(&val, size, (const char *)(s) + off);                        \
+        val <<= __builtin_preserve_field_info((s)->field, PS_FIELD_LSHIFT_U64);            \
+        val >>= __builtin_preserve_field_info((s)->field, PS_FIELD_RSHIFT_U64);            \
+        val;                                                                               \
+    })
+
 #endif

@@ -17,7 +17,8 @@
  *
  * A segment is looked up in the namespace of the device it arrives on, a socket in its
  * own: a packet a veth or bridge passes into a container's namespace is received there
- * once, not also by a host listener on the same port. An IPv4 segment for a port with
+ * once, not also by a host listener on the same port; a frame for another machine's
+ * address, let in by a promiscuous device, is left alone. An IPv4 segment for a port with
  * no IPv4 listener goes to an IPv6 one (dual-stack). Limits, all of them in the
  * port-keyed lookup: listeners on one port bound to two addresses are one; so are a
  * local listener and a connection the machine forwards to another one on its port; of
@@ -35,6 +36,7 @@
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
 #define TCP_ECN_BITS 0xc0 /* ECE, CWR */
+#define PACKET_HOST 0
 
 struct ps_listener_key {
     __u16 port; /* as on the wire */
@@ -253,6 +255,10 @@ SEC("tp_btf/netif_receive_skb")
 int handle_netif_receive(unsigned long long *ctx)
 {
     struct sk_buff *skb = (struct sk_buff *)ctx[0];
+    /* A frame for another machine's address, seen because the device is promiscuous
+     * (tcpdump makes it so), is no socket's here. */
+    if (CORE_READ_BITFIELD(skb, pkt_type) != PACKET_HOST)
+        return 0;
     unsigned char *ip_at = skb->data;
     struct ps_hs_key k = {};
     __u8 flags = 0;

@@ -82,6 +82,7 @@ struct sk_buff {
     struct sk_buff *prev;
     struct sock *sk;
     struct net_device *dev; /* on arrival: the device it came in on */
+    __u8 pkt_type : 3;      /* on arrival: PACKET_HOST when addressed to this machine */
     __be16 protocol;
     __u16 transport_header;
     __u16 network_header;
