@@ -408,12 +408,7 @@ impl Probe {
     /// never return, holding everything built from it in memory (a read/write loop took
     /// a capture to 23 GB in 4 s that way) while nothing reached the output.
     pub fn drain(&mut self, timeout: Duration, mut f: impl FnMut(&[u8])) -> usize {
-        let mut n = 0;
-        while n < DRAIN_BATCH {
-            let Some(item) = self.ring.next() else { break };
-            f(&item);
-            n += 1;
-        }
+        let n = self.hand_over(&mut f);
         if n > 0 {
             return n;
         }
@@ -425,6 +420,12 @@ impl Probe {
         let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: one valid pollfd, for the duration of the call.
         unsafe { libc::poll(&mut pfd, 1, ms) };
+        self.hand_over(&mut f)
+    }
+
+    /// Hands the records waiting now to `f`, at most [`DRAIN_BATCH`]; how many.
+    fn hand_over(&mut self, f: &mut impl FnMut(&[u8])) -> usize {
+        let mut n = 0;
         while n < DRAIN_BATCH {
             let Some(item) = self.ring.next() else { break };
             f(&item);
