@@ -206,6 +206,16 @@ fn the_overhead_benchmark_measures_every_row_in_every_mode() {
     // The empty programs really sit on sys_exit (a null read pays for the dispatch),
     // and cost less than the capture's own programs doing their work.
     let null_read = &rows[0];
+    // DESIGN's per-syscall figure for the rows of a known few syscalls, none for forks.
+    assert!(
+        null_read["filtered_out_ns_per_syscall"].as_f64().is_some(),
+        "{null_read}"
+    );
+    assert!(
+        rows[4]["filtered_out_ns_per_syscall"].is_null(),
+        "{}",
+        rows[4]
+    );
     let empty = null_read["empty_programs_percent"].as_f64().unwrap();
     assert!(empty > 0.0, "{null_read}");
     assert!(

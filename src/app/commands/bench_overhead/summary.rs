@@ -81,6 +81,16 @@ impl Row {
         }
     }
 
+    /// The system calls one operation of this row makes, for the rows that make a known
+    /// few (the nanosecond rows): what DESIGN's per-syscall filtered-out target counts.
+    pub fn syscalls(self) -> Option<u32> {
+        match self {
+            Row::NullRead | Row::NullWrite | Row::Stat => Some(1),
+            Row::OpenClose => Some(2),
+            _ => None,
+        }
+    }
+
     /// CamFlow's published whole-system overhead on the matching LMbench row, in percent
     /// (both halves of null I/O are held to its one figure; sh -c to its exec figure,
     /// since LMbench's "sh proc" is an exec through the shell).
@@ -185,6 +195,10 @@ pub fn paired_overhead_percent(vanilla: &[f64], measured: &[f64]) -> Option<f64>
 /// The filtered-out target: at most this much overhead, in percent.
 pub const FILTERED_TARGET_PERCENT: f64 = 5.0;
 
+/// DESIGN's filtered-out target: within about this many nanoseconds per syscall of an
+/// unmonitored machine.
+pub const FILTERED_TARGET_NS: f64 = 100.0;
+
 /// The throughput target, in events per second.
 pub const THROUGHPUT_TARGET: f64 = 500_000.0;
 
@@ -223,6 +237,11 @@ pub struct RowReport {
     /// The empty programs alone stay within [`FILTERED_TARGET_PERCENT`]: false means no
     /// tracepoint capture could meet the filtered-out target on this machine.
     pub filtered_out_target_reachable: bool,
+    /// filtered-out beyond vanilla per syscall, in ns (from the paired overhead), for
+    /// the rows whose syscalls per operation are known.
+    pub filtered_out_ns_per_syscall: Option<f64>,
+    /// The empty programs beyond vanilla per syscall, in ns, likewise.
+    pub empty_programs_ns_per_syscall: Option<f64>,
     /// Timed batches behind each median (per mode).
     pub batches: usize,
     /// Every batch's µs/op, by mode (in the order they ran), to judge the noise by.
@@ -251,10 +270,15 @@ pub fn row_report(row: Row, samples: &[Vec<f64>; Mode::ALL.len()]) -> Option<Row
     let all_pct = paired(Mode::CaptureAll)?;
     let filtered_pct = paired(Mode::FilteredOut)?;
     let empty_pct = paired(Mode::EmptyPrograms)?;
+    let vanilla_us = median(vanilla)?;
+    let per_syscall = |pct: f64| {
+        row.syscalls()
+            .map(|n| pct / 100.0 * vanilla_us * 1000.0 / f64::from(n))
+    };
     Some(RowReport {
         row: row.key(),
         name: row.name(),
-        vanilla_us: median(vanilla)?,
+        vanilla_us,
         capture_all_us: median(of(Mode::CaptureAll))?,
         filtered_out_us: median(of(Mode::FilteredOut))?,
         empty_programs_us: median(of(Mode::EmptyPrograms))?,
@@ -266,6 +290,8 @@ pub fn row_report(row: Row, samples: &[Vec<f64>; Mode::ALL.len()]) -> Option<Row
         filtered_out_target_met: filtered_pct <= FILTERED_TARGET_PERCENT,
         capture_all_target_reachable: empty_pct < row.camflow_percent(),
         filtered_out_target_reachable: empty_pct <= FILTERED_TARGET_PERCENT,
+        filtered_out_ns_per_syscall: per_syscall(filtered_pct),
+        empty_programs_ns_per_syscall: per_syscall(empty_pct),
         batches: samples.iter().map(Vec::len).min().unwrap_or(0),
         samples_us: Samples {
             vanilla: vanilla.clone(),
@@ -354,9 +380,18 @@ mod tests {
         assert!(r.filtered_out_target_met);
         assert!((r.empty_programs_percent - 3.0).abs() < 1e-9);
         assert!(r.capture_all_target_reachable && r.filtered_out_target_reachable);
+        // 4% of a 1 µs null read: 40 ns for its one syscall; 3%: 30 ns.
+        assert!((r.filtered_out_ns_per_syscall.unwrap() - 40.0).abs() < 1e-9);
+        assert!((r.empty_programs_ns_per_syscall.unwrap() - 30.0).abs() < 1e-9);
         assert_eq!(r.batches, 3);
         let r = row_report(Row::ForkExit, &samples).unwrap();
         assert!(!r.capture_all_target_met, "50% is above CamFlow's 6%");
+        assert_eq!(
+            r.filtered_out_ns_per_syscall, None,
+            "a fork makes many syscalls"
+        );
+        let r = row_report(Row::OpenClose, &samples).unwrap();
+        assert!((r.filtered_out_ns_per_syscall.unwrap() - 20.0).abs() < 1e-9);
         // Empty programs costing 8% put fork+exit's 6% out of any capture's reach, and
         // the 5% of the filtered-out rows.
         let mut costly = samples.clone();

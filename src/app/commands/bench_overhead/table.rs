@@ -2,7 +2,7 @@
 //! own cost, the throughput, the kernel's counters and which targets were missed.
 
 use super::OverheadReport;
-use super::summary::{FILTERED_TARGET_PERCENT, THROUGHPUT_TARGET};
+use super::summary::{FILTERED_TARGET_NS, FILTERED_TARGET_PERCENT, THROUGHPUT_TARGET};
 
 fn yes_no(met: bool) -> &'static str {
     if met { "yes" } else { "MISSED" }
@@ -71,6 +71,23 @@ pub fn print(r: &OverheadReport) {
     println!(
         "empty = the overhead of empty programs on the capture's tracepoints, the floor of any tracepoint capture on this kernel; MISSED* = missed where the empty programs alone miss it too"
     );
+    let per_syscall: Vec<String> = r
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let (f, e) = (
+                row.filtered_out_ns_per_syscall?,
+                row.empty_programs_ns_per_syscall?,
+            );
+            Some(format!("{} {f:+.0} ns (empty programs {e:+.0})", row.name))
+        })
+        .collect();
+    if !per_syscall.is_empty() {
+        println!(
+            "filtered-out beyond vanilla per syscall (DESIGN: within about {FILTERED_TARGET_NS:.0} ns): {}",
+            per_syscall.join(", ")
+        );
+    }
     if !r.program_costs.is_empty() {
         println!();
         println!(
