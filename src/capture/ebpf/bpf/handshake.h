@@ -148,13 +148,9 @@ static __always_inline void listen_returned(struct ps_obj *o, struct file *f)
 {
     if (o->proto != IPPROTO_TCP || (o->family != AF_INET && o->family != AF_INET6) || !f)
         return;
-    struct socket *sock = 0;
-    struct sock *sk = 0;
+    struct sock *sk = file_sock(f);
     struct net *net = 0;
     __u32 netns = 0;
-    CORE_READ(sock, f->private_data);
-    if (sock)
-        CORE_READ(sk, sock->sk);
     if (sk)
         CORE_READ(net, sk->__sk_common.skc_net.net);
     if (net)

@@ -101,22 +101,30 @@ static __always_inline void fill_socket(struct file *f, struct ps_obj *o)
     }
 }
 
+/* The sock of socket file `f` (0 when it has none): through its struct socket. */
+static __always_inline struct sock *file_sock(struct file *f)
+{
+    struct socket *sock = 0;
+    struct sock *sk = 0;
+    if (!f)
+        return 0;
+    CORE_READ(sock, f->private_data);
+    if (sock)
+        CORE_READ(sk, sock->sk);
+    return sk;
+}
+
 /* The name the unix socket of `f` is bound to, as a raw sockaddr_un, into `dst`
  * (PS_STR_MAX bytes). An accepted socket carries its listening socket's name: the kernel
  * copies it at connect, while the peer it was accepted from is usually unnamed. Returns
  * the length, 0 for none. */
 static __always_inline __u16 unix_name(struct file *f, char *dst)
 {
-    struct socket *sock = 0;
-    struct sock *sk = 0;
     struct unix_address *ua = 0;
     int len = 0;
-    if (!f || !TYPE_EXISTS(struct unix_sock))
+    if (!TYPE_EXISTS(struct unix_sock))
         return 0;
-    CORE_READ(sock, f->private_data);
-    if (!sock)
-        return 0;
-    CORE_READ(sk, sock->sk);
+    struct sock *sk = file_sock(f);
     if (!sk)
         return 0;
     CORE_READ(ua, ((struct unix_sock *)sk)->addr);
