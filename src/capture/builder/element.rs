@@ -2,8 +2,10 @@
 //! common attributes every node and relation carries, and the type bits of each kind.
 
 use crate::capture::builder::host::Host;
-use crate::graph::identifier::{ElementKey, IdentifierFields};
-use crate::graph::value::{quote, quote_number};
+use crate::graph::identifier::IdentifierFields;
+use crate::graph::value::{prefixed_number, quote, quote_number};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
 const DM_RELATION: u64 = 0x8000 << 48;
 const DM_ACTIVITY: u64 = 0x4000 << 48;
@@ -173,8 +175,26 @@ pub fn node_key(host: &Host, type_bits: u64, id: u64, version: u32) -> String {
 }
 
 /// `cf:` + base64 of the 32-byte identifier, as camflowd writes keys and references.
+/// (The base64 of [`crate::graph::identifier::ElementKey`], written into one string the
+/// size of a key.)
 fn key_text(fields: IdentifierFields) -> String {
-    format!("cf:{}", ElementKey::Binary(fields.encode()).to_text())
+    let mut text = String::with_capacity(KEY_TEXT_LEN);
+    text.push_str("cf:");
+    STANDARD.encode_string(fields.encode(), &mut text);
+    text
+}
+
+/// `cf:` and the base64 of 32 bytes.
+const KEY_TEXT_LEN: usize = 3 + 44;
+
+/// `cf:boot_id`'s JSON: a number.
+fn boot_id_json(host: &Host) -> String {
+    prefixed_number("", u64::from(host.boot_id), "")
+}
+
+/// `cf:machine_id`'s JSON: `"cf:N"`, as camflowd writes it.
+fn machine_id_json(host: &Host) -> String {
+    prefixed_number("\"cf:", u64::from(host.machine_id), "\"")
 }
 
 /// Appends `,"name":value`.
@@ -315,9 +335,9 @@ pub fn open_node(
     let attrs = vec![
         ("cf:id", quote_number(id)),
         ("prov:type", quote(kind)),
-        ("cf:boot_id", host.boot_id.to_string()),
-        ("cf:machine_id", format!("\"cf:{}\"", host.machine_id)),
-        ("cf:version", version.to_string()),
+        ("cf:boot_id", boot_id_json(host)),
+        ("cf:machine_id", machine_id_json(host)),
+        ("cf:version", prefixed_number("", u64::from(version), "")),
         ("cf:date", quote(&stamp.date)),
         ("cf:taint", String::from("\"0\"")),
         ("cf:jiffies", quote_number(stamp.jiffies)),
@@ -361,8 +381,8 @@ pub fn relation(
     attrs.extend([
         ("cf:id", quote_number(id)),
         ("prov:type", quote(kind)),
-        ("cf:boot_id", host.boot_id.to_string()),
-        ("cf:machine_id", format!("\"cf:{}\"", host.machine_id)),
+        ("cf:boot_id", boot_id_json(host)),
+        ("cf:machine_id", machine_id_json(host)),
         ("cf:date", quote(&stamp.date)),
         ("cf:taint", String::from("\"0\"")),
         ("cf:jiffies", quote_number(stamp.jiffies)),
