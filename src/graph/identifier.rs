@@ -40,9 +40,17 @@ impl ElementKey {
 
     /// The identifier as CamFlow writes it, without `cf:`.
     pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        self.push_text(&mut text);
+        text
+    }
+
+    /// Appends [`ElementKey::to_text`] to `out`, with no string of its own (a capture
+    /// makes a key for every element it writes).
+    pub fn push_text(&self, out: &mut String) {
         match self {
-            ElementKey::Binary(b) => STANDARD.encode(b),
-            ElementKey::Text(t) => t.to_string(),
+            ElementKey::Binary(b) => STANDARD.encode_string(b, out),
+            ElementKey::Text(t) => out.push_str(t),
         }
     }
 

@@ -2,10 +2,8 @@
 //! common attributes every node and relation carries, and the type bits of each kind.
 
 use crate::capture::builder::host::Host;
-use crate::graph::identifier::IdentifierFields;
+use crate::graph::identifier::{ElementKey, IdentifierFields};
 use crate::graph::value::{prefixed_number, quote, quote_number};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 
 const DM_RELATION: u64 = 0x8000 << 48;
 const DM_ACTIVITY: u64 = 0x4000 << 48;
@@ -174,13 +172,12 @@ pub fn node_key(host: &Host, type_bits: u64, id: u64, version: u32) -> String {
     })
 }
 
-/// `cf:` + base64 of the 32-byte identifier, as camflowd writes keys and references.
-/// (The base64 of [`crate::graph::identifier::ElementKey`], written into one string the
-/// size of a key.)
+/// `cf:` + base64 of the 32-byte identifier, as camflowd writes keys and references,
+/// made in one string the size of a key.
 fn key_text(fields: IdentifierFields) -> String {
     let mut text = String::with_capacity(KEY_TEXT_LEN);
     text.push_str("cf:");
-    STANDARD.encode_string(fields.encode(), &mut text);
+    ElementKey::Binary(fields.encode()).push_text(&mut text);
     text
 }
 
